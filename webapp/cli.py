@@ -1,0 +1,119 @@
+"""Command line (DESIGN §10): ``flask --app wsgi <command>``."""
+import sys
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .extensions import db
+from .models import District, Kindergarten
+from .services import audit, calendar, clock, errors, sweep, tasks, users
+
+
+def register(app) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(sweep_command)
+    app.cli.add_command(calendar_group)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(users_group)
+
+
+def _pin_clock(now: str | None) -> None:
+    if now:
+        clock.set(now)
+
+
+@click.command("seed-demo")
+@click.option("--applications", "count", default=2000, show_default=True, help="How many applications.")
+@click.option("--seed", default=1, show_default=True, help="Random seed: the same seed, the same district.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a district.")
+def seed_demo(count: int, seed: int, if_empty: bool) -> None:
+    """Create a realistic demo district with its queue history."""
+    from . import demo
+
+    summary = demo.seed(db.session, applications=count, seed=seed, only_if_empty=if_empty)
+    click.echo(summary)
+
+
+@click.command("sweep")
+@click.option("--now", help="Pretend it is this moment (ISO 8601).")
+def sweep_command(now: str | None) -> None:
+    """Run every due expiry and transition once."""
+    _pin_clock(now)
+    done = sweep.run(db.session, clock.now())
+    click.echo(" ".join(f"{name}={count}" for name, count in sorted(done.items())) or "nothing due")
+
+
+calendar_group = AppGroup("calendar", help="The working-day calendar.")
+
+
+@calendar_group.command("deadline")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Day D.")
+@click.option("--working-days", "n", required=True, type=click.IntRange(1, 366))
+@click.option("--district", "district_code", help="Apply this district's overrides.")
+def calendar_deadline(start, n: int, district_code: str | None) -> None:
+    """Print the Nth working day after D (YYYY-MM-DD)."""
+    overrides = {}
+    if district_code:
+        district = db.session.scalar(select(District).where(District.code == district_code))
+        if district is None:
+            raise click.BadParameter("no such district", param_hint="--district")
+        first = start.date()
+        overrides = calendar.load_overrides(db.session, district.id, first, date(first.year + 2, 1, 1))
+    click.echo(calendar.nth_working_day_after(start.date(), n, overrides).isoformat())
+
+
+audit_group = AppGroup("audit", help="The public audit chain.")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Re-check the whole hash chain; exit 1 at the first broken event."""
+    broken = audit.verify(db.session)
+    if broken is not None:
+        click.echo(f"audit chain broken at seq {broken}", err=True)
+        sys.exit(1)
+    head = audit.head(db.session)
+    click.echo(f"audit chain ok: {head.seq if head else 0} events, head {head.hash if head else audit.GENESIS}")
+
+
+@audit_group.command("checkpoint")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+def audit_checkpoint(day) -> None:
+    """Record the chain head at the end of DAY."""
+    row = audit.checkpoint(db.session, day.date())
+    tasks.commit(db.session)
+    click.echo(f"{row.day} seq={row.seq} {row.hash}" if row else "no events by then")
+
+
+users_group = AppGroup("users", help="Accounts.")
+
+
+@users_group.command("create")
+@click.option("--role", type=click.Choice(["parent", "staff", "department", "admin"]), required=True)
+@click.option("--phone", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "full_name", default="")
+@click.option("--email")
+@click.option("--district", "district_code")
+@click.option("--kindergarten", "kindergarten_id", type=int)
+def users_create(role, phone, password, full_name, email, district_code, kindergarten_id) -> None:
+    """Create an account (staff need --kindergarten, department operators --district)."""
+    district_id = None
+    if district_code:
+        district_id = db.session.scalar(select(District.id).where(District.code == district_code))
+        if district_id is None:
+            raise click.BadParameter("no such district", param_hint="--district")
+    if kindergarten_id is not None:
+        kindergarten = db.session.get(Kindergarten, kindergarten_id)
+        if kindergarten is None:
+            raise click.BadParameter("no such kindergarten", param_hint="--kindergarten")
+        district_id = district_id or kindergarten.district_id
+    try:
+        user = users.create(db.session, phone, password, clock.now(), role=role, full_name=full_name,
+                            email=email, district_id=district_id, kindergarten_id=kindergarten_id)
+    except errors.DomainError as error:
+        raise click.ClickException(str(error)) from None
+    tasks.commit(db.session)
+    click.echo(f"user {user.id} {user.phone} {user.role}")

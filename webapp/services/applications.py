@@ -1,0 +1,181 @@
+"""An application's own life: submission, interest confirmation, stop-list end, deactivation,
+ageing out and withdrawal (DESIGN §5). Placement steps live in invitations and referrals."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..models import (
+    FINAL, MAX_PREFERENCES, Application, ApplicationPreference, Child, Kindergarten, Locality,
+    PrivilegeCategory, PrivilegeClaim,
+)
+from . import audit, calendar, locks, seats, tasks
+from .actors import SYSTEM, require_parent_of, require_system
+from .errors import Duplicate, InvalidInput, NotFound, WrongState
+from .privileges import tier_of
+from .transitions import load_locked, move, require_status, tell_parent
+
+INTEREST_LAST_MONTH = 9  # confirmation is open 1 January – 30 September
+
+
+def submit(session, actor, child_id: int, locality_id: int, language: str, now,
+           kindergarten_ids=(), privilege_codes=()) -> Application:
+    child = session.get(Child, child_id)
+    if child is None or actor.role != "parent" or child.parent_id != actor.user_id:
+        raise NotFound()
+    locality = session.get(Locality, locality_id)
+    if locality is None:
+        raise InvalidInput(_l("Choose a locality."))
+    if language not in ("kk", "ru"):
+        raise InvalidInput(_l("Choose the language of instruction: Kazakh or Russian."))
+    preferences = _check_preferences(session, list(kindergarten_ids), locality, language)
+    locks.segment(session, locality.id, language, child.birth_date.year)
+    if _open_application(session, child.id):
+        raise Duplicate(_l("This child already has an application in the queue."))
+    district = locality.district
+    application = Application(
+        number=_number(session, district.code, now), child_id=child.id, district_id=district.id,
+        locality_id=locality.id, language=language, birth_year=child.birth_date.year, tier="ordinary",
+        status="queued", submitted_at=now, interest_year=now.year, created_at=now, updated_at=now,
+    )
+    application.preferences = [
+        ApplicationPreference(kindergarten_id=kg_id, rank=i + 1) for i, kg_id in enumerate(preferences)
+    ]
+    session.add(application)
+    session.flush()
+    _add_claims(session, application, privilege_codes, now)
+    audit.record(session, "application.submitted", actor=actor, application=application, to_status="queued",
+                 at=now, data={"segment": [locality.id, language, application.birth_year],
+                               "preferences": preferences, "privileges": sorted(privilege_codes)})
+    tell_parent(session, application, "application.submitted", "submitted")
+    tasks.defer(session, "distribute_segment", locality.id, language, application.birth_year)
+    return application
+
+
+def confirm_interest(session, application_id: int, actor, now) -> None:
+    """The yearly «Заинтересован»: once a year, 1 January – 30 September; reactivates if inactive."""
+    application = load_locked(session, application_id)
+    require_parent_of(actor, application)
+    today = calendar.local_date(application.district, now)
+    if today.month > INTEREST_LAST_MONTH:
+        raise WrongState(_l("Interest can be confirmed from 1 January to 30 September."))
+    if application.interest_year >= today.year:
+        raise Duplicate(_l("Interest is already confirmed for %(year)s."), year=today.year)
+    require_status(application, "queued", "invited", "responded", "referred", "stop_listed", "inactive")
+    application.interest_year = today.year
+    to_status = "queued" if application.status == "inactive" else application.status
+    move(session, application, to_status, action="interest.confirmed", actor=actor, now=now,
+         data={"year": today.year})
+    tell_parent(session, application, "interest.confirmed", str(today.year), year=today.year)
+    if to_status == "queued":
+        tasks.defer(session, "distribute_segment", *application.segment)
+
+
+def end_stop_list(session, application_id: int, now, actor=SYSTEM) -> bool:
+    require_system(actor)
+    application = load_locked(session, application_id)
+    if application.status != "stop_listed" or application.stop_listed_until > now:
+        return False
+    application.stop_listed_until = None
+    move(session, application, "queued", action="stop_list.ended", actor=actor, now=now)
+    tell_parent(session, application, "stop_list.ended")
+    tasks.defer(session, "distribute_segment", *application.segment)
+    return True
+
+
+def deactivate(session, application_id: int, now, actor=SYSTEM) -> bool:
+    """1 October without this year's confirmation: no position, never invited, until confirmed."""
+    require_system(actor)
+    application = load_locked(session, application_id)
+    today = calendar.local_date(application.district, now)
+    if application.status not in ("queued", "stop_listed") or application.interest_year >= today.year:
+        return False
+    if today < date(today.year, 10, 1):
+        return False
+    application.stop_listed_until = None
+    move(session, application, "inactive", action="application.deactivated", actor=actor, now=now,
+         data={"year": today.year})
+    tell_parent(session, application, "application.deactivated", str(today.year))
+    return True
+
+
+def age_out(session, application_id: int, now, actor=SYSTEM) -> bool:
+    """On 1 September a child of the district's maximum age leaves the queue for school."""
+    require_system(actor)
+    application = load_locked(session, application_id)
+    if application.status in FINAL or application.status in ("responded", "referred"):
+        return False
+    today = calendar.local_date(application.district, now)
+    if not reached_max_age(application.child.birth_date, application.district.max_age, today):
+        return False
+    _release_any_seat(session, application, now, "aged_out")
+    move(session, application, "aged_out", action="application.aged_out", actor=actor, now=now)
+    tell_parent(session, application, "application.aged_out")
+    return True
+
+
+def reached_max_age(birth_date: date, max_age: int, today: date) -> bool:
+    """Age on the last 1 September on or before today is at least max_age."""
+    september = date(today.year if (today.month, today.day) >= (9, 1) else today.year - 1, 9, 1)
+    return birth_date <= date(september.year - max_age, 9, 1)
+
+
+def withdraw(session, application_id: int, actor, now, reason: str = "") -> None:
+    application = load_locked(session, application_id)
+    if actor.role == "parent":
+        require_parent_of(actor, application)
+    elif actor.role not in ("department", "admin") or (
+        actor.role == "department" and actor.district_id != application.district_id
+    ):
+        raise NotFound()
+    if application.status in FINAL:
+        raise WrongState(_l("Application %(number)s is already closed."), number=application.number)
+    _release_any_seat(session, application, now, "withdrawn")
+    move(session, application, "withdrawn", action="application.withdrawn", actor=actor, now=now,
+         reason=reason)
+    tell_parent(session, application, "application.withdrawn")
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def _release_any_seat(session, application, now, reason) -> None:
+    seat = seats.active_seat(session, application.id)
+    if seat is not None:
+        if seat.referral is not None:
+            seat.referral.status = "cancelled"
+        seats.release(session, seat, reason, now)
+
+
+def _open_application(session, child_id: int):
+    return session.scalar(
+        select(Application.id).where(Application.child_id == child_id, Application.status.not_in(FINAL))
+    )
+
+
+def _check_preferences(session, kindergarten_ids, locality, language) -> list[int]:
+    if len(kindergarten_ids) > MAX_PREFERENCES:
+        raise InvalidInput(_l("Choose at most %(count)d kindergartens."), count=MAX_PREFERENCES)
+    if len(set(kindergarten_ids)) != len(kindergarten_ids):
+        raise InvalidInput(_l("Each kindergarten can be chosen only once."))
+    for kg_id in kindergarten_ids:
+        kindergarten = session.get(Kindergarten, kg_id)
+        if kindergarten is None or kindergarten.locality_id != locality.id:
+            raise InvalidInput(_l("A chosen kindergarten is not in the chosen locality."))
+        if language not in kindergarten.language_list:
+            raise InvalidInput(_l("A chosen kindergarten does not teach in the chosen language."))
+    return kindergarten_ids
+
+
+def _add_claims(session, application, privilege_codes, now) -> None:
+    for code in privilege_codes:
+        category = session.scalar(select(PrivilegeCategory).where(PrivilegeCategory.code == code))
+        if category is None:
+            raise InvalidInput(_l("Unknown privilege."))
+        session.add(PrivilegeClaim(application=application, category=category, status="pending",
+                                   created_at=now))
+    application.tier = tier_of(application, now.date())
+
+
+def _number(session, district_code: str, now) -> str:
+    n = locks.next_value(session, f"application:{district_code}:{now.year}")
+    return f"{district_code}-{now.year}-{n:06d}"

@@ -1,0 +1,87 @@
+"""Who is invited (DESIGN §6): serial dictatorship in queue order.
+
+Walk the waiting applications of a segment in queue order; each queued one takes the first free
+seat among its preferred kindergartens (in the parent's order; any if it has none). Nobody is passed
+over for a seat they would accept in favour of someone behind them. Runs under the segment lock and
+is idempotent: with no free seat or no queued application left, it changes nothing.
+"""
+from sqlalchemy import select
+
+from ..models import ApplicationPreference, Bulletin
+from . import audit, locks
+from .actors import SYSTEM
+from .invitations import invite
+from .queue import Segment, walk
+
+
+def distribute(session, segment: Segment, now) -> list[tuple[str, int, int]]:
+    """Invite as many as there are free seats; returns [(application number, bulletin id, seat id)]."""
+    locks.segment(session, segment.locality_id, segment.language, segment.birth_year)
+    free = _free_seats(session, segment)
+    if not free:
+        return []
+    invited = []
+    for batch in _queued_in_order(session, segment):
+        preferences = _preferences(session, [app.id for app in batch])
+        for application in batch:
+            bulletin_id = _choose(free, preferences.get(application.id, []))
+            if bulletin_id is None:
+                continue
+            seat = invite(session, application, bulletin_id, now)
+            free[bulletin_id] = (free[bulletin_id][0], free[bulletin_id][1] - 1)
+            invited.append((application.number, bulletin_id, seat.id))
+            if not any(count for _, count in free.values()):
+                break
+        if not any(count for _, count in free.values()):
+            break
+    if invited:
+        audit.record(session, "distribution.run", actor=SYSTEM, at=now,
+                     data={"segment": [segment.locality_id, segment.language, segment.birth_year],
+                           "invited": [list(item) for item in invited]})
+    return invited
+
+
+def _free_seats(session, segment: Segment) -> dict[int, tuple[int, int]]:
+    """{bulletin id: (kindergarten id, free seats)}, oldest bulletin first (dicts keep order)."""
+    rows = session.execute(
+        select(Bulletin.id, Bulletin.kindergarten_id, Bulletin.places - Bulletin.claimed)
+        .where(Bulletin.locality_id == segment.locality_id, Bulletin.language == segment.language,
+               Bulletin.birth_year == segment.birth_year, Bulletin.status == "published",
+               Bulletin.claimed < Bulletin.places)
+        .order_by(Bulletin.published_at, Bulletin.id)
+    ).all()
+    return {bid: (kg_id, count) for bid, kg_id, count in rows}
+
+
+def _choose(free: dict, preferred_kindergartens: list[int]) -> int | None:
+    if not preferred_kindergartens:
+        return next((bid for bid, (_, count) in free.items() if count > 0), None)
+    for kg_id in preferred_kindergartens:
+        for bid, (bulletin_kg, count) in free.items():
+            if bulletin_kg == kg_id and count > 0:
+                return bid
+    return None
+
+
+def _queued_in_order(session, segment: Segment, batch_size: int = 200):
+    batch = []
+    for _, application in walk(session, segment, batch_size):
+        if application.status == "queued":
+            batch.append(application)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _preferences(session, application_ids: list[int]) -> dict[int, list[int]]:
+    rows = session.execute(
+        select(ApplicationPreference.application_id, ApplicationPreference.kindergarten_id)
+        .where(ApplicationPreference.application_id.in_(application_ids))
+        .order_by(ApplicationPreference.application_id, ApplicationPreference.rank)
+    ).all()
+    found: dict[int, list[int]] = {}
+    for app_id, kg_id in rows:
+        found.setdefault(app_id, []).append(kg_id)
+    return found

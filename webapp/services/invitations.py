@@ -1,0 +1,97 @@
+"""Invitations: a reserved seat offered to the next child, the parent's response, or its lapse.
+
+Deadlines (DESIGN §7): respond by the end of the 3rd working day after the invitation day; a missed
+or declined invitation puts the application on the stop-list until the end of the 10th working day.
+"""
+from flask_babel import lazy_gettext as _l
+
+from ..models import Bulletin, Seat
+from . import calendar, seats, tasks
+from .clock import iso as _iso
+from .actors import SYSTEM, require_parent_of, require_system
+from .errors import Duplicate, InvalidInput, WrongState
+from .transitions import load_locked, move, require_status, tell_parent
+
+RESPOND_WORKING_DAYS = 3
+STOP_LIST_WORKING_DAYS = 10
+
+
+def invite(session, application, bulletin_id: int, now) -> Seat:
+    """Reserve a seat for a queued application (called by distribution, under the segment lock)."""
+    require_status(application, "queued")
+    due = calendar.end_of_nth_working_day(session, application.district, now, RESPOND_WORKING_DAYS)
+    seat = seats.claim(session, bulletin_id, application, "reserved", due, now)
+    move(session, application, "invited", action="invitation.created", actor=SYSTEM, now=now,
+         data={"bulletin_id": bulletin_id, "seat_id": seat.id, "due_at": _iso(due)})
+    tell_parent(session, application, "invitation.created", str(seat.id), due=_local(application, due))
+    tasks.defer(session, "schedule_seat_deadline", seat.id)
+    return seat
+
+
+def respond(session, application_id: int, actor, now, bulletin_id: int | None = None) -> Seat:
+    """The parent takes the place, on the reserved bulletin or another one of the same segment."""
+    application = load_locked(session, application_id)
+    require_parent_of(actor, application)
+    if application.status == "responded":
+        raise Duplicate(_l("You have already responded for application %(number)s."),
+                        number=application.number)
+    require_status(application, "invited")
+    seat = seats.active_seat(session, application.id)
+    if seat.deadline_at is not None and seat.deadline_at < now:
+        raise WrongState(_l("The time to respond has run out."))
+    if bulletin_id is not None and bulletin_id != seat.bulletin_id:
+        seat = _move_to(session, application, seat, bulletin_id, now)
+    else:
+        seat.state, seat.deadline_at, seat.updated_at = "held", None, now
+    move(session, application, "responded", action="invitation.responded", actor=actor, now=now,
+         data={"bulletin_id": seat.bulletin_id, "seat_id": seat.id})
+    tell_parent(session, application, "invitation.responded", str(seat.id))
+    tasks.defer(session, "cancel_seat_deadline", seat.id)
+    return seat
+
+
+def _move_to(session, application, old_seat: Seat, bulletin_id: int, now) -> Seat:
+    target = session.get(Bulletin, bulletin_id)
+    if target is None or target.segment != application.segment:
+        raise InvalidInput(_l("This bulletin is not for your child's queue."))
+    new_seat = seats.claim(session, bulletin_id, application, "held", None, now)
+    seats.release(session, old_seat, "moved", now)
+    return new_seat
+
+
+def decline(session, application_id: int, actor, now) -> None:
+    application = load_locked(session, application_id)
+    require_parent_of(actor, application)
+    require_status(application, "invited")
+    _stop_list(session, application, now, actor, "invitation.declined", "declined")
+
+
+def expire(session, seat_id: int, now, actor=SYSTEM) -> bool:
+    """Idempotent: True only when this call moved the application; a late or repeated run is a no-op."""
+    require_system(actor)
+    seat = session.get(Seat, seat_id)
+    if seat is None or seat.state != "reserved":
+        return False
+    application = load_locked(session, seat.application_id)
+    seat = seats.active_seat(session, application.id)
+    if seat is None or seat.id != seat_id or seat.state != "reserved" or seat.deadline_at >= now:
+        return False
+    # Counted from the day the deadline passed, so a sweep that runs late is not harsher.
+    _stop_list(session, application, now, actor, "invitation.expired", "expired", since=seat.deadline_at)
+    return True
+
+
+def _stop_list(session, application, now, actor, action: str, release_reason: str, since=None) -> None:
+    seat = seats.active_seat(session, application.id)
+    if seat is not None:
+        seats.release(session, seat, release_reason, now)
+    until = calendar.end_of_nth_working_day(session, application.district, since or now,
+                                            STOP_LIST_WORKING_DAYS)
+    application.stop_listed_until = until
+    move(session, application, "stop_listed", action=action, actor=actor, now=now,
+         data={"stop_listed_until": _iso(until)})
+    tell_parent(session, application, action, until=_local(application, until))
+
+
+def _local(application, moment) -> str:
+    return calendar.local_day_text(application.district, moment)

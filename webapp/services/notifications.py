@@ -1,0 +1,74 @@
+"""The notification outbox: one row per (event, channel), written inside the business transaction.
+
+Rows are delivered by ``jobs.deliver_notification`` after commit. The idempotency key makes a
+second write of the same message for the same event a no-op, so a retried transition or job never
+sends twice. Texts are rendered here, in the recipient's language, so the outbox shows exactly what
+was sent.
+"""
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..models import Notification
+from . import clock, tasks
+
+# One short text per event: fits one Cyrillic SMS segment (70 characters) where it can.
+TEXTS = {
+    "application.submitted": _l("Kezek: application %(number)s is in the queue."),
+    "invitation.created": _l("Kezek: a place for %(number)s! Respond by %(due)s."),
+    "invitation.responded": _l("Kezek: %(number)s response sent, wait for the kindergarten."),
+    "invitation.expired": _l("Kezek: %(number)s missed the deadline, stop-list until %(until)s."),
+    "invitation.declined": _l("Kezek: %(number)s declined, stop-list until %(until)s."),
+    "response.rejected": _l("Kezek: %(number)s response rejected, back in the queue."),
+    "referral.issued": _l("Kezek: referral for %(number)s. Sign the contract by %(due)s."),
+    "referral.extended": _l("Kezek: referral for %(number)s extended to %(due)s."),
+    "referral.expired": _l("Kezek: referral %(number)s expired, stop-list until %(until)s."),
+    "referral.declined": _l("Kezek: referral %(number)s declined, stop-list until %(until)s."),
+    "application.enrolled": _l("Kezek: %(number)s enrolled. Welcome!"),
+    "stop_list.ended": _l("Kezek: %(number)s is back in the queue."),
+    "application.deactivated": _l("Kezek: %(number)s inactive: interest not confirmed."),
+    "interest.confirmed": _l("Kezek: interest in %(number)s confirmed for %(year)s."),
+    "application.aged_out": _l("Kezek: %(number)s closed, the child has reached school age."),
+    "application.withdrawn": _l("Kezek: application %(number)s withdrawn."),
+    "privilege.verified": _l("Kezek: privilege of %(number)s verified."),
+    "privilege.rejected": _l("Kezek: privilege of %(number)s rejected."),
+    "reminder.interest": _l("Kezek: confirm interest in %(number)s before 1 October."),
+    "reminder.invitation": _l("Kezek: respond for %(number)s by %(due)s."),
+    "reminder.referral": _l("Kezek: sign the contract for %(number)s by %(due)s."),
+}
+
+
+def render(event: str, language: str, params: dict) -> str:
+    with force_locale(language):
+        return str(TEXTS[event]) % params
+
+
+def notify(session, user, event: str, params: dict, *, application=None, key: str | None = None) -> list:
+    """Queue the message on every channel the user can receive; returns the new rows."""
+    key = key or f"{event}:{application.id if application else user.id}"
+    body = render(event, user.language, params)
+    channels = [("inbox", "")]
+    if user.phone:
+        channels.append(("sms", user.phone))
+    if user.email:
+        channels.append(("email", user.email))
+    created = []
+    for channel, recipient in channels:
+        row = _write(session, user, application, channel, recipient, event, body, f"{key}:{channel}")
+        if row is not None:
+            created.append(row)
+    return created
+
+
+def _write(session, user, application, channel, recipient, event, body, key):
+    if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
+        return None
+    row = Notification(
+        user_id=user.id, application_id=application.id if application else None, channel=channel,
+        event=event, language=user.language, recipient=recipient, subject=body[:300], body=body,
+        idempotency_key=key, created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    tasks.defer(session, "deliver_notification", row.id)
+    return row

@@ -1,0 +1,197 @@
+"""The queue (DESIGN §4): tiers, order, positions and their explanation.
+
+A segment's waiting applications fall into three tiers. Extraordinary ones come first; priority (P)
+and ordinary (O) ones are then interleaved P₁, O₁…Oₖ, P₂, … with k the district's priority_ratio.
+Because the order inside each tier is simply (submitted_at, number), a position is a closed formula
+over four counts, each answered by one index range scan: no ordering of the whole queue is needed.
+"""
+import re
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import and_, func, select, tuple_
+
+from ..models import Application, Child, District, Locality
+from .errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class Segment:
+    locality_id: int
+    language: str
+    birth_year: int
+
+    @classmethod
+    def of(cls, obj) -> "Segment":
+        return cls(obj.locality_id, obj.language, obj.birth_year)
+
+    def as_dict(self) -> dict:
+        return {"locality_id": self.locality_id, "language": self.language, "birth_year": self.birth_year}
+
+
+@dataclass(frozen=True)
+class Counts:
+    extraordinary: int
+    priority: int
+    ordinary: int
+
+    @property
+    def total(self) -> int:
+        return self.extraordinary + self.priority + self.ordinary
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A position and who is ahead, per tier: the "why" shown beside every position."""
+
+    position: int
+    tier: str
+    rank: int  # 1-based place among the waiting applications of the same tier
+    ahead: dict  # {"extraordinary": n, "priority": n, "ordinary": n}
+    counts: Counts
+    priority_ratio: int
+
+
+# --- the pure rules -------------------------------------------------------------------------------
+
+def position(tier: str, rank: int, counts: Counts, k: int) -> int:
+    return sum(ahead(tier, rank, counts, k).values()) + 1
+
+
+def ahead(tier: str, rank: int, counts: Counts, k: int) -> dict:
+    e, p, o = counts.extraordinary, counts.priority, counts.ordinary
+    if tier == "extraordinary":
+        return {"extraordinary": rank - 1, "priority": 0, "ordinary": 0}
+    if tier == "priority":
+        ordinary_ahead = 0 if k == 0 else min(o, k * (rank - 1))
+        return {"extraordinary": e, "priority": rank - 1, "ordinary": ordinary_ahead}
+    priority_ahead = p if k == 0 else min(p, ceil(rank / k))
+    return {"extraordinary": e, "priority": priority_ahead, "ordinary": rank - 1}
+
+
+def ranks_in_window(tier: str, counts: Counts, k: int, first: int, last: int) -> range:
+    """Ranks of ``tier`` whose positions fall in [first, last]; positions grow with rank."""
+    size = getattr(counts, tier)
+    lo = _first_rank_at_or_after(tier, counts, k, first, size)
+    hi = _first_rank_at_or_after(tier, counts, k, last + 1, size)
+    return range(lo, hi)
+
+
+def _first_rank_at_or_after(tier, counts, k, target, size) -> int:
+    lo, hi = 1, size + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if position(tier, mid, counts, k) >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+# --- reading the database -------------------------------------------------------------------------
+
+def _in_segment(segment: Segment):
+    return and_(
+        Application.locality_id == segment.locality_id,
+        Application.language == segment.language,
+        Application.birth_year == segment.birth_year,
+        Application.waiting.is_(True),
+    )
+
+
+def counts(session, segment: Segment) -> Counts:
+    rows = session.execute(
+        select(Application.tier, func.count()).where(_in_segment(segment)).group_by(Application.tier)
+    ).all()
+    found = dict(rows)
+    return Counts(found.get("extraordinary", 0), found.get("priority", 0), found.get("ordinary", 0))
+
+
+def rank(session, application) -> int:
+    segment = Segment.of(application)
+    before = session.scalar(
+        select(func.count()).where(
+            _in_segment(segment),
+            Application.tier == application.tier,
+            tuple_(Application.submitted_at, Application.number)
+            < tuple_(application.submitted_at, application.number),
+        )
+    )
+    return before + 1
+
+
+def priority_ratio(session, locality_id: int) -> int:
+    ratio = session.scalar(
+        select(District.priority_ratio).join(Locality, Locality.district_id == District.id)
+        .where(Locality.id == locality_id)
+    )
+    if ratio is None:
+        raise NotFound()
+    return ratio
+
+
+def explain(session, application) -> Explanation | None:
+    """Position and explanation of one application; None when it is not waiting."""
+    if not application.waiting:
+        return None
+    segment = Segment.of(application)
+    k = priority_ratio(session, segment.locality_id)
+    c = counts(session, segment)
+    r = rank(session, application)
+    who = ahead(application.tier, r, c, k)
+    return Explanation(sum(who.values()) + 1, application.tier, r, who, c, k)
+
+
+def page(session, segment: Segment, number: int = 1, per_page: int = 50):
+    """One page of the segment in queue order: (total, [(position, application), ...])."""
+    if number < 1 or per_page < 1:
+        raise InvalidInput()
+    k = priority_ratio(session, segment.locality_id)
+    c = counts(session, segment)
+    first = (number - 1) * per_page + 1
+    last = min(first + per_page - 1, c.total)
+    rows = []
+    for tier in ("extraordinary", "priority", "ordinary"):
+        ranks = ranks_in_window(tier, c, k, first, last)
+        if not ranks:
+            continue
+        apps = session.scalars(
+            select(Application).where(_in_segment(segment), Application.tier == tier)
+            .order_by(Application.submitted_at, Application.number)
+            .offset(ranks.start - 1).limit(len(ranks))
+        ).all()
+        rows.extend((position(tier, r, c, k), app) for r, app in zip(ranks, apps))
+    rows.sort(key=lambda pair: pair[0])
+    return c.total, rows
+
+
+def walk(session, segment: Segment, batch: int = 200):
+    """Every waiting application of the segment in queue order, fetched a page at a time."""
+    number = 1
+    while True:
+        total, rows = page(session, segment, number, batch)
+        for pos, app in rows:
+            yield pos, app
+        if number * batch >= total or not rows:
+            return
+        number += 1
+
+
+def find(session, query: str):
+    """An application by its number or by the child's IIN (its current, non-final one first)."""
+    text = (query or "").strip()
+    if text.isdigit():
+        stmt = (
+            select(Application).join(Child, Child.id == Application.child_id).where(Child.iin == text)
+            .order_by(Application.waiting.desc(), Application.id.desc()).limit(1)
+        )
+    else:
+        stmt = select(Application).where(Application.number == text.upper())
+    return session.scalars(stmt).first()
+
+
+def is_lookup_query(text: str) -> bool:
+    """12 digits (an IIN) or an application number such as GM-2026-000123."""
+    text = (text or "").strip()
+    return bool(re.fullmatch(r"\d{12}", text) or re.fullmatch(r"[A-Za-z]{1,8}-\d{4}-\d{6,9}", text))
+

@@ -1,0 +1,150 @@
+"""From a response to a contract: activation (the referral), rejection, extension, enrolment.
+
+The referral (направление) gives 5 working days to sign the contract; staff or the department may
+extend it once, with a reason, to at most 30 calendar days from issue (DESIGN §5).
+"""
+import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..models import Group, Referral, Seat
+from . import calendar, locks, seats, tasks
+from .actors import SYSTEM, require_kindergarten, require_parent_of, require_system
+from .clock import iso
+from .errors import InvalidInput, NotFound, WrongState
+from .invitations import STOP_LIST_WORKING_DAYS
+from .transitions import load_locked, move, require_status, tell_parent
+
+CONTRACT_WORKING_DAYS = 5
+MAX_EXTENSION = timedelta(days=30)
+
+
+def activate(session, application_id: int, actor, now) -> Referral:
+    """The kindergarten confirms and signs the response: the referral is issued."""
+    application, seat = _with_seat(session, application_id)
+    require_kindergarten(actor, seat.bulletin.kindergarten)
+    require_status(application, "responded")
+    due = calendar.end_of_nth_working_day(session, application.district, now, CONTRACT_WORKING_DAYS)
+    referral = Referral(
+        seat_id=seat.id, application_id=application.id, issued_at=now, due_at=due,
+        number=_referral_number(session, application, now), token=secrets.token_urlsafe(24),
+    )
+    session.add(referral)
+    seat.state, seat.deadline_at, seat.updated_at = "referred", due, now
+    move(session, application, "referred", action="response.activated", actor=actor, now=now,
+         data={"seat_id": seat.id, "referral": referral.number, "due_at": iso(due)})
+    tell_parent(session, application, "referral.issued", due=calendar.local_day_text(application.district, due))
+    tasks.defer(session, "schedule_seat_deadline", seat.id)
+    return referral
+
+
+def reject(session, application_id: int, actor, now, reason: str) -> None:
+    """The kindergarten turns the response down; the child returns to the queue with its date."""
+    application, seat = _with_seat(session, application_id)
+    require_kindergarten(actor, seat.bulletin.kindergarten)
+    require_status(application, "responded")
+    _require_reason(reason)
+    seats.release(session, seat, "rejected", now)
+    move(session, application, "queued", action="response.rejected", actor=actor, now=now, reason=reason)
+    tell_parent(session, application, "response.rejected")
+
+
+def extend(session, application_id: int, actor, now, until_day, reason: str) -> Referral:
+    """Move the contract deadline to the end of ``until_day`` (local); once, ≤ 30 days from issue."""
+    application, seat = _with_seat(session, application_id)
+    require_kindergarten(actor, seat.bulletin.kindergarten)
+    require_status(application, "referred")
+    _require_reason(reason)
+    referral = seat.referral
+    if referral.extended:
+        raise WrongState(_l("This referral has already been extended once."))
+    zone = ZoneInfo(application.district.timezone)
+    until = datetime.combine(until_day, calendar.END_OF_DAY, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    latest = datetime.combine(calendar.local_date(application.district, referral.issued_at + MAX_EXTENSION),
+                              time.max, tzinfo=zone)
+    if until <= referral.due_at or until > latest:
+        raise InvalidInput(_l("The new date must be after the current deadline and at most 30 days after issue."))
+    referral.due_at, referral.extended, referral.extension_reason = until, True, reason
+    seat.deadline_at, seat.updated_at = until, now
+    move(session, application, "referred", action="referral.extended", actor=actor, now=now, reason=reason,
+         data={"referral": referral.number, "due_at": iso(until)})
+    tell_parent(session, application, "referral.extended", due=calendar.local_day_text(application.district, until))
+    tasks.defer(session, "schedule_seat_deadline", seat.id)
+    return referral
+
+
+def enrol(session, application_id: int, actor, now) -> None:
+    """The contract is concluded: the seat is filled and the child leaves the queue."""
+    application, seat = _with_seat(session, application_id)
+    require_kindergarten(actor, seat.bulletin.kindergarten)
+    require_status(application, "referred")
+    grown = session.execute(
+        update(Group).where(Group.id == seat.bulletin.group_id, Group.enrolled < Group.capacity)
+        .values(enrolled=Group.enrolled + 1).execution_options(synchronize_session=False)
+    )
+    if grown.rowcount != 1:
+        raise WrongState(_l("The group is already full."))
+    seat.state, seat.deadline_at, seat.updated_at = "filled", None, now
+    seat.referral.status = "used"
+    move(session, application, "enrolled", action="application.enrolled", actor=actor, now=now,
+         data={"seat_id": seat.id, "group_id": seat.bulletin.group_id})
+    tell_parent(session, application, "application.enrolled")
+    tasks.defer(session, "cancel_seat_deadline", seat.id)
+
+
+def decline(session, application_id: int, actor, now) -> None:
+    application, seat = _with_seat(session, application_id)
+    require_parent_of(actor, application)
+    require_status(application, "referred")
+    _lapse(session, application, seat, now, actor, "referral.declined", "cancelled")
+
+
+def expire(session, seat_id: int, now, actor=SYSTEM) -> bool:
+    """Idempotent: True only when this call expired the referral."""
+    require_system(actor)
+    seat = session.get(Seat, seat_id)
+    if seat is None or seat.state != "referred":
+        return False
+    application, seat = _with_seat(session, seat.application_id)
+    if seat.id != seat_id or seat.state != "referred" or seat.deadline_at >= now:
+        return False
+    # Counted from the day the deadline passed, so a sweep that runs late is not harsher.
+    _lapse(session, application, seat, now, actor, "referral.expired", "expired", since=seat.deadline_at)
+    return True
+
+
+def find_by_token(session, token: str) -> Referral | None:
+    return session.scalars(select(Referral).where(Referral.token == token)).first()
+
+
+def _lapse(session, application, seat, now, actor, action, referral_status, since=None) -> None:
+    seat.referral.status = referral_status
+    seats.release(session, seat, referral_status, now)
+    until = calendar.end_of_nth_working_day(session, application.district, since or now,
+                                            STOP_LIST_WORKING_DAYS)
+    application.stop_listed_until = until
+    move(session, application, "stop_listed", action=action, actor=actor, now=now,
+         data={"referral": seat.referral.number, "stop_listed_until": iso(until)})
+    tell_parent(session, application, action, until=calendar.local_day_text(application.district, until))
+
+
+def _with_seat(session, application_id: int):
+    application = load_locked(session, application_id)
+    seat = seats.active_seat(session, application.id)
+    if seat is None:
+        raise NotFound()
+    return application, seat
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise InvalidInput(_l("Please give a reason."))
+
+
+def _referral_number(session, application, now) -> str:
+    year = now.year
+    n = locks.next_value(session, f"referral:{application.district.code}:{year}")
+    return f"N-{application.district.code}-{year}-{n:06d}"

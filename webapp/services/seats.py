@@ -1,0 +1,55 @@
+"""Seats: an application's claim on one place of one bulletin.
+
+The invariant ``active seats ≤ places`` is kept by ``bulletin.claimed``, changed only here with
+conditional UPDATEs that the database evaluates atomically (and a CHECK constraint behind them).
+"""
+from sqlalchemy import select, update
+
+from ..models import Bulletin, Seat
+from . import tasks
+from .errors import NoFreeSeat
+
+
+def claim(session, bulletin_id: int, application, state: str, deadline, now) -> Seat:
+    taken = session.execute(
+        update(Bulletin)
+        .where(Bulletin.id == bulletin_id, Bulletin.status == "published", Bulletin.claimed < Bulletin.places)
+        .values(claimed=Bulletin.claimed + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise NoFreeSeat()
+    _forget_cached_bulletin(session, bulletin_id)
+    seat = Seat(bulletin_id=bulletin_id, application_id=application.id, state=state,
+                deadline_at=deadline, created_at=now, updated_at=now)
+    session.add(seat)
+    session.flush()
+    return seat
+
+
+def release(session, seat: Seat, reason: str, now) -> None:
+    """Give the place back and look for the next child for it (after commit)."""
+    if seat.state == "released":
+        return
+    seat.state, seat.release_reason, seat.deadline_at, seat.updated_at = "released", reason, None, now
+    session.execute(
+        update(Bulletin).where(Bulletin.id == seat.bulletin_id, Bulletin.claimed > 0)
+        .values(claimed=Bulletin.claimed - 1).execution_options(synchronize_session=False)
+    )
+    _forget_cached_bulletin(session, seat.bulletin_id)
+    bulletin = session.get(Bulletin, seat.bulletin_id)
+    tasks.defer(session, "distribute_segment", bulletin.locality_id, bulletin.language, bulletin.birth_year)
+    tasks.defer(session, "cancel_seat_deadline", seat.id)
+
+
+def active_seat(session, application_id: int) -> Seat | None:
+    return session.scalars(
+        select(Seat).where(Seat.application_id == application_id, Seat.state != "released")
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _forget_cached_bulletin(session, bulletin_id: int) -> None:
+    cached = session.identity_map.get(session.identity_key(Bulletin, bulletin_id))
+    if cached is not None:
+        session.expire(cached, ["claimed"])
