@@ -9,13 +9,14 @@ from sqlalchemy import text
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.services import clock
+from webapp.services import clock, users
 
 from .factories import Factory
 
 STRICT = os.environ.get("KEZEK_STRICT_TESTS") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 DEFAULT_NOW = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)  # 09:00 in Almaty, a Wednesday
+users.HASH_METHOD = "pbkdf2:sha256:1000"  # strong hashing is slow on purpose; tests need speed
 
 
 @pytest.hookimpl(hookwrapper=True)

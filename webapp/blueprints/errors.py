@@ -39,5 +39,9 @@ def _rate_limited(error):
 def _http_error(error: HTTPException):
     if _wants_json():
         code = (error.name or "error").lower().replace(" ", "_")
-        return error_body(code, error.description or error.name, error.code or 500)
+        response, status = error_body(code, error.description or error.name, error.code or 500)
+        for name, value in error.get_headers():  # keep e.g. Allow on a 405 (RFC 9110)
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
     return error

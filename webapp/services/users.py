@@ -9,6 +9,8 @@ from ..models import ROLES, User
 from .errors import Duplicate, InvalidInput
 
 PHONE = re.compile(r"^\+77\d{9}$")
+# Werkzeug's default (scrypt). The test suite lowers it: hashing is deliberately slow.
+HASH_METHOD = "scrypt"
 
 
 def normalise_phone(raw: str) -> str:
@@ -36,7 +38,7 @@ def create(session, phone: str, password: str, now, role: str = "parent", full_n
     phone = normalise_phone(phone)
     if session.scalar(select(User.id).where(User.phone == phone)):
         raise Duplicate(_l("An account with this phone number already exists."))
-    user = User(phone=phone, password_hash=generate_password_hash(password), role=role,
+    user = User(phone=phone, password_hash=generate_password_hash(password, method=HASH_METHOD), role=role,
                 full_name=full_name, email=email or None, district_id=district_id,
                 kindergarten_id=kindergarten_id, language=language, iin=iin, created_at=now)
     session.add(user)

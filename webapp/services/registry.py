@@ -1,0 +1,158 @@
+"""The public registry, read side: localities, kindergartens with their places and demand, published
+bulletins, and the audit feed. What the public API and the public pages show.
+
+Every list costs a fixed number of queries whatever its length: totals, places and queue sizes are
+aggregated with GROUP BY over the page's ids, never fetched row by row.
+
+Queue size of a kindergarten: the waiting applications (queued, invited, stop-listed) of its
+locality whose language of instruction it teaches, all birth years together: the children who wait
+in the segments it serves. Counting only the applications that name it among their preferences
+would need an index on application_preference.kindergarten_id and would leave out the parents who
+accept any kindergarten, so the segment count is both cheaper and closer to the real competition.
+"""
+from sqlalchemy import func, select
+
+from ..models import Application, AuditCheckpoint, AuditEvent, Bulletin, Group, Kindergarten, Locality
+from . import audit
+from .errors import NotFound
+
+PUBLIC_BULLETIN_STATUSES = ("published", "closed")  # drafts and withdrawn ones were never offered
+
+
+# --- localities and kindergartens -------------------------------------------------------------------
+
+def localities(session, language: str) -> list[dict]:
+    rows = session.scalars(select(Locality).order_by(Locality.id)).all()
+    return [{"id": row.id, "name": row.name_in(language)} for row in rows]
+
+
+def kindergartens(session, language: str, locality_id: int | None = None, teaching: str | None = None,
+                  page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
+    """One page of kindergartens (by id), filtered by locality and language of instruction."""
+    filters = []
+    if locality_id is not None:
+        filters.append(Kindergarten.locality_id == locality_id)
+    if teaching is not None:
+        filters.append(Kindergarten.languages.contains(teaching))
+    total = session.scalar(select(func.count(Kindergarten.id)).where(*filters))
+    rows = session.scalars(
+        select(Kindergarten).where(*filters).order_by(Kindergarten.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return total, _summaries(session, rows, language)
+
+
+def kindergarten(session, kindergarten_id: int, language: str) -> dict:
+    """One kindergarten with its groups."""
+    found = session.get(Kindergarten, kindergarten_id)
+    if found is None:
+        raise NotFound()
+    groups = session.scalars(
+        select(Group).where(Group.kindergarten_id == found.id).order_by(Group.birth_year, Group.language, Group.id)
+    ).all()
+    summary = _summary(found, language, _places(groups), _queue_sizes(session, [found]))
+    summary["groups"] = [
+        {"id": g.id, "name": g.name, "birth_year": g.birth_year, "language": g.language,
+         "capacity": g.capacity, "enrolled": g.enrolled, "free_places": g.free_places}
+        for g in groups
+    ]
+    return summary
+
+
+def _summaries(session, rows, language: str) -> list[dict]:
+    if not rows:
+        return []
+    places = {
+        kg_id: (capacity, free) for kg_id, capacity, free in session.execute(
+            select(Group.kindergarten_id, func.sum(Group.capacity), func.sum(Group.capacity - Group.enrolled))
+            .where(Group.kindergarten_id.in_([row.id for row in rows]))
+            .group_by(Group.kindergarten_id)
+        )
+    }
+    demand = _queue_sizes(session, rows)
+    return [_summary(row, language, places.get(row.id, (0, 0)), demand) for row in rows]
+
+
+def _places(groups) -> tuple[int, int]:
+    return sum(g.capacity for g in groups), sum(g.free_places for g in groups)
+
+
+def _queue_sizes(session, rows) -> dict[tuple[int, str], int]:
+    """Waiting applications per (locality, language) for the localities of ``rows``: one query."""
+    locality_ids = sorted({row.locality_id for row in rows})
+    counted = session.execute(
+        select(Application.locality_id, Application.language, func.count())
+        .where(Application.locality_id.in_(locality_ids), Application.waiting.is_(True))
+        .group_by(Application.locality_id, Application.language)
+    ).all()
+    return {(locality_id, language): n for locality_id, language, n in counted}
+
+
+def _summary(row: Kindergarten, language: str, places: tuple[int, int], demand: dict) -> dict:
+    capacity, free = places
+    teaches = row.language_list
+    return {
+        "id": row.id,
+        "name": row.name_in(language),
+        "locality_id": row.locality_id,
+        "address": row.address,
+        "languages": teaches,
+        "capacity": int(capacity or 0),
+        "free_places": int(free or 0),
+        "queue_size": sum(demand.get((row.locality_id, code), 0) for code in teaches),
+    }
+
+
+# --- bulletins ----------------------------------------------------------------------------------------
+
+def bulletins(session, locality_id: int | None = None, language: str | None = None,
+              birth_year: int | None = None, page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
+    """Published and closed bulletins, newest first. ``free_places`` = places not claimed by a seat;
+    only a published bulletin still gives them out."""
+    filters = [Bulletin.status.in_(PUBLIC_BULLETIN_STATUSES)]
+    for column, value in ((Bulletin.locality_id, locality_id), (Bulletin.language, language),
+                          (Bulletin.birth_year, birth_year)):
+        if value is not None:
+            filters.append(column == value)
+    total = session.scalar(select(func.count(Bulletin.id)).where(*filters))
+    rows = session.scalars(
+        select(Bulletin).where(*filters).order_by(Bulletin.published_at.desc(), Bulletin.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return total, [
+        {"id": b.id, "kindergarten_id": b.kindergarten_id, "group_id": b.group_id,
+         "locality_id": b.locality_id, "language": b.language, "birth_year": b.birth_year,
+         "places": b.places, "free_places": b.free_places, "status": b.status,
+         "published_at": b.published_at}
+        for b in rows
+    ]
+
+
+# --- the audit feed -----------------------------------------------------------------------------------
+
+def audit_events(session, after_seq: int = 0, limit: int = 100) -> tuple[list[dict], int | None]:
+    """Public records (with their hash) after ``after_seq``, in seq order, and the cursor for the
+    next call (None when this was the end of the chain)."""
+    rows = session.scalars(
+        select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    records = [dict(audit.public_record(row), hash=row.hash) for row in rows]
+    return records, (rows[-1].seq if more else None)
+
+
+def audit_head(session) -> dict:
+    """The chain head; an empty chain is seq 0 with the genesis hash."""
+    last = audit.head(session)
+    if last is None:
+        return {"seq": 0, "hash": audit.GENESIS, "at": None}
+    return {"seq": last.seq, "hash": last.hash, "at": last.at}
+
+
+def audit_checkpoints(session, page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
+    """The daily heads, oldest day first."""
+    total = session.scalar(select(func.count()).select_from(AuditCheckpoint))
+    rows = session.scalars(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.day).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return total, [{"day": row.day, "seq": row.seq, "hash": row.hash, "at": row.at} for row in rows]
