@@ -55,9 +55,11 @@ def _init_extensions(app: Flask) -> None:
 
 def select_language() -> str:
     """?lang=… (remembered in the session), then the account's choice, then Accept-Language."""
-    from flask import current_app
+    from flask import current_app, has_request_context
     from flask_login import current_user
 
+    if not has_request_context():  # CLI, jobs, the sweep: the configured language
+        return current_app.config["DEFAULT_LANGUAGE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:

@@ -74,7 +74,7 @@ def confirm_interest(session, application_id: int, actor, now) -> None:
 def end_stop_list(session, application_id: int, now, actor=SYSTEM) -> bool:
     require_system(actor)
     application = load_locked(session, application_id)
-    if application.status != "stop_listed" or application.stop_listed_until > now:
+    if application.status != "stop_listed" or application.stop_listed_until >= now:
         return False
     application.stop_listed_until = None
     move(session, application, "queued", action="stop_list.ended", actor=actor, now=now)

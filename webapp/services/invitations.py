@@ -54,9 +54,10 @@ def _move_to(session, application, old_seat: Seat, bulletin_id: int, now) -> Sea
     target = session.get(Bulletin, bulletin_id)
     if target is None or target.segment != application.segment:
         raise InvalidInput(_l("This bulletin is not for your child's queue."))
-    new_seat = seats.claim(session, bulletin_id, application, "held", None, now)
+    # Release first: one live seat per application is a unique index. If the new bulletin has no
+    # free seat, NoFreeSeat rolls the release back with everything else: nothing is lost.
     seats.release(session, old_seat, "moved", now)
-    return new_seat
+    return seats.claim(session, bulletin_id, application, "held", None, now)
 
 
 def decline(session, application_id: int, actor, now) -> None:

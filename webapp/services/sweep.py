@@ -113,10 +113,10 @@ def _unconfirmed(session, district, today: date) -> list[int]:
 
 def _expired_claims(session, district, today: date) -> list[int]:
     return list(session.scalars(
-        select(Application.id).distinct().join(PrivilegeClaim, PrivilegeClaim.application_id == Application.id)
+        select(Application.id).join(PrivilegeClaim, PrivilegeClaim.application_id == Application.id)
         .where(Application.district_id == district.id, Application.tier != "ordinary",
                PrivilegeClaim.status == "verified", PrivilegeClaim.valid_until < today)
-        .order_by(*_by_segment())
+        .group_by(Application.id).order_by(*_by_segment())
     ))
 
 
