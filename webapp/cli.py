@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import cli_jobs
 from .extensions import db
 from .models import District, Kindergarten
 from .services import audit, calendar, clock, errors, sweep, tasks, users
@@ -17,6 +18,7 @@ def register(app) -> None:
     app.cli.add_command(calendar_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(users_group)
+    cli_jobs.register(app)
 
 
 def _pin_clock(now: str | None) -> None:

@@ -49,7 +49,7 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     read: Mapped[bool] = mapped_column(Boolean, default=False)  # for the in-cabinet inbox

@@ -89,6 +89,7 @@ def _stop_list(session, application, now, actor, action: str, release_reason: st
     until = calendar.end_of_nth_working_day(session, application.district, since or now,
                                             STOP_LIST_WORKING_DAYS)
     application.stop_listed_until = until
+    tasks.defer(session, "schedule_stop_list_end", application.id)
     move(session, application, "stop_listed", action=action, actor=actor, now=now,
          data={"stop_listed_until": _iso(until)})
     tell_parent(session, application, action, until=_local(application, until))

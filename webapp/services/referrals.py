@@ -126,6 +126,7 @@ def _lapse(session, application, seat, now, actor, action, referral_status, sinc
     until = calendar.end_of_nth_working_day(session, application.district, since or now,
                                             STOP_LIST_WORKING_DAYS)
     application.stop_listed_until = until
+    tasks.defer(session, "schedule_stop_list_end", application.id)
     move(session, application, "stop_listed", action=action, actor=actor, now=now,
          data={"referral": seat.referral.number, "stop_listed_until": iso(until)})
     tell_parent(session, application, action, until=calendar.local_day_text(application.district, until))
