@@ -506,6 +506,29 @@ class TestRateLimits:
         assert get(client, "/localities").status_code == 200  # the API limit still has room
 
 
+class TestBehindAProxy:
+    """Behind a load balancer every request comes from its address: limits must count visitors."""
+
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_API": "100 per minute", "RATELIMIT_LOOKUP": "2 per minute",
+                "PROXY_HOPS": 1}
+
+    def test_limits_count_each_visitor_not_the_proxy(self, client, world):
+        number = world.queue[0].number
+
+        def lookup(visitor):
+            return client.get(f"{API}/queue/lookup", query_string={"q": number},
+                              headers={"X-Forwarded-For": visitor}).status_code
+
+        assert [lookup(f"203.0.113.{i}") for i in range(1, 6)] == [200] * 5
+        assert [lookup("198.51.100.7") for _ in range(3)] == [200, 200, 429]
+
+    def test_https_behind_the_proxy_gets_hsts(self, client):
+        response = client.get(f"{API}/localities", headers={"X-Forwarded-Proto": "https"})
+        assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
 
 def test_undeclared_method_is_a_json_405_with_allow(client):
     response = client.post(f"{API}/localities")

@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, overrides)
     _require_secret_key(app)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_errors(app)
@@ -28,11 +29,24 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _require_secret_key(app: Flask) -> None:
+    """A published key lets anyone forge a session, so the fallback is only for the embedded
+    development set-up (SQLite, not production); anything else refuses to start without a key."""
     if app.config["SECRET_KEY"]:
         return
-    if app.config["ENV_NAME"] == "production":
-        raise RuntimeError("KEZEK_SECRET_KEY must be set in production")
+    embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if app.config["ENV_NAME"] == "production" or not embedded:
+        raise RuntimeError("KEZEK_SECRET_KEY must be set (it is only optional for the SQLite demo)")
     app.config["SECRET_KEY"] = "development-only-not-secret"
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (KEZEK_PROXY_HOPS), take the client address and scheme from their
+    X-Forwarded-* headers: rate limits count per visitor, not per load balancer, and HSTS is sent."""
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_extensions(app: Flask) -> None:

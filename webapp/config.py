@@ -43,6 +43,7 @@ class Defaults:
     # Development server runs the sweep from a timer when there is no Redis (seconds; 0 = off).
     INLINE_SWEEP_INTERVAL = 300
     SEED_DEMO_ON_EMPTY = False
+    PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers we trust
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,4 +1,6 @@
 """Privileges (DESIGN §4): only a verified, unexpired claim changes an application's tier."""
+import hashlib
+import json
 from datetime import date
 
 import pytest
@@ -47,8 +49,13 @@ def test_verification_raises_the_tier_and_the_position(world, session):
     assert queue.explain(session, world.reload(first)).position == 2
     event = last_event(session, claimant)
     assert (event.action, event.from_status, event.to_status, event.actor_role, event.reason) == \
-        ("application.tier_changed", "queued", "queued", "department", "disability")
+        ("application.tier_changed", "queued", "queued", "department", "privilege verified")
     assert '"from_tier":"ordinary"' in event.data and '"to_tier":"extraordinary"' in event.data
+    # Which privilege (here a disability) is never public: only the private digest covers it.
+    assert "disability" not in event.data
+    expected = {"user_id": world.department.user_id, "name": world.department.name, "category": "disability"}
+    assert event.private_digest == hashlib.sha256(
+        json.dumps(expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
     assert notifications_of(session, claimant, "privilege.verified")
 
 
@@ -78,7 +85,8 @@ def test_rejection_of_a_verified_claim_lowers_the_tier(world, session):
     claim = session.get(PrivilegeClaim, claim_id)
     assert (claim.status, claim.reason) == ("rejected", "certificate expired")
     event = last_event(session, claimant)
-    assert (event.action, event.reason) == ("application.tier_changed", "certificate expired")
+    assert (event.action, event.reason) == ("application.tier_changed", "privilege rejected")
+    assert "certificate" not in event.data and "large_family" not in event.data
     assert notifications_of(session, claimant, "privilege.rejected")
 
 

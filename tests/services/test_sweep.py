@@ -128,9 +128,10 @@ def test_1_september_the_sweep_ages_out_and_gives_the_seat_on(world, session):
     assert statuses(session, [old, young]) == ["invited", "queued"]
     clock.set(almaty(2028, 9, 1, 0, 5))
     seat = live_seat(session, old)
-    # (the invitation of March is long overdue too: it lapses first, then the child ages out)
+    # (the invitation of March is long overdue too: it lapses first; its stop-list is long over, and
+    # the child, now of school age, leaves rather than returning to the queue)
     done = sweep.run(session, clock.now())
-    assert done["aged_out"] == 1
+    assert done["invitations_expired"] == 1 and done["stop_lists_ended"] == 1
     assert statuses(session, [old, young]) == ["aged_out", "invited"]
     assert world.reload(seat).state == "released"
     assert claimed(session, bulletin.id) == active_seat_count(session, bulletin.id) == 1

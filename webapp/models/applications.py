@@ -1,7 +1,7 @@
 """Queue applications (заявления) and the kindergartens a parent prefers."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -31,6 +31,12 @@ class Application(db.Model):
             "locality_id", "language", "birth_year", "waiting", "tier", "submitted_at", "number",
         ),
         Index("ix_application_status_stop", "status", "stop_listed_until"),
+        # One open application per child, whatever races the services lose.
+        Index(
+            "uq_application_one_open_per_child", "child_id", unique=True,
+            sqlite_where=text("status NOT IN ('enrolled', 'withdrawn', 'aged_out')"),
+            postgresql_where=text("status NOT IN ('enrolled', 'withdrawn', 'aged_out')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

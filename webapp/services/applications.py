@@ -29,14 +29,17 @@ def submit(session, actor, child_id: int, locality_id: int, language: str, now,
     if language not in ("kk", "ru"):
         raise InvalidInput(_l("Choose the language of instruction: Kazakh or Russian."))
     preferences = _check_preferences(session, list(kindergarten_ids), locality, language)
+    # The child's lock first: two submissions in different segments must not both pass the check.
+    locks.acquire(session, f"child:{child.id}")
     locks.segment(session, locality.id, language, child.birth_date.year)
     if _open_application(session, child.id):
         raise Duplicate(_l("This child already has an application in the queue."))
     district = locality.district
+    year = calendar.local_date(district, now).year  # 1 January in Almaty is still 31 December in UTC
     application = Application(
-        number=_number(session, district.code, now), child_id=child.id, district_id=district.id,
+        number=_number(session, district.code, year), child_id=child.id, district_id=district.id,
         locality_id=locality.id, language=language, birth_year=child.birth_date.year, tier="ordinary",
-        status="queued", submitted_at=now, interest_year=now.year, created_at=now, updated_at=now,
+        status="queued", submitted_at=now, interest_year=year, created_at=now, updated_at=now,
     )
     application.preferences = [
         ApplicationPreference(kindergarten_id=kg_id, rank=i + 1) for i, kg_id in enumerate(preferences)
@@ -44,9 +47,12 @@ def submit(session, actor, child_id: int, locality_id: int, language: str, now,
     session.add(application)
     session.flush()
     _add_claims(session, application, privilege_codes, now)
+    # Preferences are public (anyone can re-check distribution); privilege claims are not: a claim
+    # can reveal a disability, so only the private digest covers them.
     audit.record(session, "application.submitted", actor=actor, application=application, to_status="queued",
                  at=now, data={"segment": [locality.id, language, application.birth_year],
-                               "preferences": preferences, "privileges": sorted(privilege_codes)})
+                               "preferences": preferences},
+                 private={"privileges": sorted(privilege_codes)} if privilege_codes else None)
     tell_parent(session, application, "application.submitted", "submitted")
     tasks.defer(session, "distribute_segment", locality.id, language, application.birth_year)
     return application
@@ -77,10 +83,15 @@ def end_stop_list(session, application_id: int, now, actor=SYSTEM) -> bool:
     if application.status != "stop_listed" or application.stop_listed_until >= now:
         return False
     application.stop_listed_until = None
-    move(session, application, "queued", action="stop_list.ended", actor=actor, now=now)
-    tell_parent(session, application, "stop_list.ended")
-    tasks.defer(session, "distribute_segment", *application.segment)
+    to_status = returning_status(application, now)
+    move(session, application, to_status, action="stop_list.ended", actor=actor, now=now)
+    tell_parent(session, application, "stop_list.ended" if to_status == "queued" else _CLOSING_EVENT[to_status])
+    if to_status == "queued":
+        tasks.defer(session, "distribute_segment", *application.segment)
     return True
+
+
+_CLOSING_EVENT = {"aged_out": "application.aged_out", "inactive": "application.deactivated"}
 
 
 def deactivate(session, application_id: int, now, actor=SYSTEM) -> bool:
@@ -112,6 +123,18 @@ def age_out(session, application_id: int, now, actor=SYSTEM) -> bool:
     move(session, application, "aged_out", action="application.aged_out", actor=actor, now=now)
     tell_parent(session, application, "application.aged_out")
     return True
+
+
+def returning_status(application, now) -> str:
+    """Where an application goes when it returns to waiting (stop-list over, response rejected): the
+    queue, unless the rules the sweep applies would take it out at once. Deciding here means it is
+    never invited in between."""
+    today = calendar.local_date(application.district, now)
+    if reached_max_age(application.child.birth_date, application.district.max_age, today):
+        return "aged_out"
+    if today.month >= 10 and application.interest_year < today.year:
+        return "inactive"
+    return "queued"
 
 
 def reached_max_age(birth_date: date, max_age: int, today: date) -> bool:
@@ -173,9 +196,9 @@ def _add_claims(session, application, privilege_codes, now) -> None:
             raise InvalidInput(_l("Unknown privilege."))
         session.add(PrivilegeClaim(application=application, category=category, status="pending",
                                    created_at=now))
-    application.tier = tier_of(application, now.date())
+    application.tier = tier_of(application, calendar.local_date(application.district, now))
 
 
-def _number(session, district_code: str, now) -> str:
-    n = locks.next_value(session, f"application:{district_code}:{now.year}")
-    return f"{district_code}-{now.year}-{n:06d}"
+def _number(session, district_code: str, year: int) -> str:
+    n = locks.next_value(session, f"application:{district_code}:{year}")
+    return f"{district_code}-{year}-{n:06d}"

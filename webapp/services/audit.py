@@ -30,6 +30,7 @@ class PendingEvent:
     reason: str = ""
     data: dict = field(default_factory=dict)
     at: datetime | None = None
+    private: dict = field(default_factory=dict)
 
 
 def canonical_json(obj) -> str:
@@ -37,11 +38,13 @@ def canonical_json(obj) -> str:
 
 
 def record(session, action, *, actor: Actor, application=None, from_status=None, to_status=None,
-           reason="", data=None, at=None) -> None:
+           reason="", data=None, at=None, private=None) -> None:
+    """Queue one event for the chain. ``data`` and ``reason`` are public: never personal data there;
+    ``private`` details (who, which privilege) only enter the event through its SHA-256 digest."""
     number = application.number if hasattr(application, "number") else application
     session.info.setdefault("audit_pending", []).append(
         PendingEvent(action, number, from_status, to_status, actor, reason or "", data or {},
-                     at or clock.now())
+                     at or clock.now(), private or {})
     )
 
 
@@ -76,7 +79,7 @@ def build_row(seq: int, prev_hash: str, pending: PendingEvent) -> AuditEvent:
         seq=seq, at=clock.iso(pending.at), action=pending.action, application=pending.application,
         from_status=pending.from_status, to_status=pending.to_status, actor_role=pending.actor.role,
         reason=pending.reason, data=canonical_json(pending.data),
-        private_digest=private_digest(pending.actor), prev_hash=prev_hash,
+        private_digest=private_digest(pending.actor, pending.private), prev_hash=prev_hash,
     )
     row.hash = chain_hash(prev_hash, public_record(row))
     return row

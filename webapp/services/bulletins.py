@@ -17,6 +17,7 @@ def create(session, group_id: int, places: int, actor, now) -> Bulletin:
         raise NotFound()
     require_kindergarten(actor, group.kindergarten)
     locks.segment(session, group.kindergarten.locality_id, group.language, group.birth_year)
+    session.refresh(group)  # enrolled as it is now, under the lock
     available = announceable_places(session, group)
     if places < 1 or places > available:
         raise InvalidInput(_l("Places must be between 1 and %(available)d."), available=available)
@@ -31,17 +32,21 @@ def create(session, group_id: int, places: int, actor, now) -> Bulletin:
 
 
 def announceable_places(session, group) -> int:
-    """Free places of the group not already offered in an open bulletin."""
-    offered = session.scalar(
-        select(func.coalesce(func.sum(Bulletin.places), 0)).where(
+    """Free places of the group that no bulletin offers and no live seat holds.
+
+    Unclaimed places of open bulletins are offered; live seats (reserved, held, referred) hold a place
+    whatever their bulletin's status, since closing a bulletin lets its seats run to their end; filled
+    seats are already in ``enrolled``."""
+    unclaimed = session.scalar(
+        select(func.coalesce(func.sum(Bulletin.places - Bulletin.claimed), 0)).where(
             Bulletin.group_id == group.id, Bulletin.status.in_(OPEN)
         )
     )
-    filled = session.scalar(
+    live = session.scalar(
         select(func.count()).select_from(Seat).join(Bulletin, Bulletin.id == Seat.bulletin_id)
-        .where(Bulletin.group_id == group.id, Bulletin.status.in_(OPEN), Seat.state == "filled")
+        .where(Bulletin.group_id == group.id, Seat.state.in_(("reserved", "held", "referred")))
     )
-    return group.capacity - group.enrolled - (offered - filled)
+    return group.capacity - group.enrolled - unclaimed - live
 
 
 def publish(session, bulletin_id: int, actor, now) -> Bulletin:

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from ..models import Application, District, Notification
-from . import mailer, sms, tasks
+from . import clock, mailer, sms, tasks
 from .errors import NotFound, WrongState
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,8 @@ def _durable(connection):
 def send_claimed(connection, row, now, channels: Channels) -> Outcome:
     """Send one claimed row and record the outcome at once."""
     outcome = Outcome(row.id, "sent", row.channel, row.event, row.number, row.attempts)
+    if not _renew_lease(connection, row, channels.settings):
+        return Outcome(row.id, "skipped")
     try:
         stored = _send(row, now, channels)
     except SEND_ERRORS as error:
@@ -206,6 +208,18 @@ def _record_failure(connection, outcome: Outcome, error: str, now, settings: Set
     outcome.status, outcome.next_attempt_at = "retry", now + settings.delay_after(outcome.attempts)
     _record(connection, outcome.notification_id, outcome.attempts, status="pending", last_error=outcome.error,
             next_attempt_at=outcome.next_attempt_at)
+
+
+def _renew_lease(connection, row, settings: Settings) -> bool:
+    """Extend this row's lease just before contacting anyone, fenced by the attempt number. In a
+    slow batch a later row's lease may have run out and the row gone to another worker: then this
+    worker must not send it too, or the message would go out twice."""
+    renewed = connection.execute(
+        update(Notification)
+        .where(Notification.id == row.id, Notification.status == "sending", Notification.attempts == row.attempts)
+        .values(next_attempt_at=clock.now() + settings.lease)
+    )
+    return renewed.rowcount == 1
 
 
 def _record(connection, row_id: int, attempts: int, **values) -> None:

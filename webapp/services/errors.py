@@ -55,9 +55,3 @@ class InvalidInput(DomainError):
 class Duplicate(DomainError):
     code = "duplicate"
     http_status = 409
-
-
-class ConcurrentUpdate(DomainError):
-    code = "concurrent_update"
-    http_status = 409
-    default_message = _l("Someone changed this at the same moment. Please try again.")

@@ -21,15 +21,18 @@ def tier_of(application, today: date) -> str:
     return min(effective, key=TIER_ORDER.__getitem__, default="ordinary")
 
 
-def refresh_tier(session, application, now, actor=SYSTEM, reason: str = "") -> bool:
-    """Recompute the tier (caller holds the segment lock); True when it changed."""
+def refresh_tier(session, application, now, actor=SYSTEM, reason: str = "", private=None) -> bool:
+    """Recompute the tier (caller holds the segment lock); True when it changed.
+
+    The public ``reason`` says only what happened (verified, rejected, expired); which privilege and
+    the operator's words stay in ``private``: a privilege can reveal a child's disability."""
     today = calendar.local_date(application.district, now)
     new_tier = tier_of(application, today)
     if new_tier == application.tier:
         return False
     audit.record(session, "application.tier_changed", actor=actor, application=application,
                  from_status=application.status, to_status=application.status, reason=reason, at=now,
-                 data={"from_tier": application.tier, "to_tier": new_tier})
+                 data={"from_tier": application.tier, "to_tier": new_tier}, private=private)
     application.tier, application.updated_at = new_tier, now
     if application.waiting:
         tasks.defer(session, "distribute_segment", *application.segment)
@@ -41,7 +44,8 @@ def verify_claim(session, claim_id: int, actor, now, valid_until: date | None = 
     if claim.status != "pending":
         raise WrongState(_l("This privilege claim has already been decided."))
     claim.status, claim.verified_by_id, claim.verified_at, claim.valid_until = "verified", actor.user_id, now, valid_until
-    refresh_tier(session, application, now, actor, reason=claim.category.code)
+    refresh_tier(session, application, now, actor, reason="privilege verified",
+                 private={"category": claim.category.code})
     tell_parent(session, application, "privilege.verified", f"claim-{claim.id}")
     return claim
 
@@ -53,7 +57,8 @@ def reject_claim(session, claim_id: int, actor, now, reason: str) -> PrivilegeCl
     if claim.status == "rejected":
         raise WrongState(_l("This privilege claim has already been decided."))
     claim.status, claim.reason, claim.verified_by_id, claim.verified_at = "rejected", reason, actor.user_id, now
-    refresh_tier(session, application, now, actor, reason=reason)
+    refresh_tier(session, application, now, actor, reason="privilege rejected",
+                 private={"category": claim.category.code, "reason": reason})
     tell_parent(session, application, "privilege.rejected", f"claim-{claim.id}")
     return claim
 

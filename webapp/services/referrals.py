@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..models import Group, Referral, Seat
-from . import calendar, locks, seats, tasks
+from . import applications, calendar, locks, seats, tasks
 from .actors import SYSTEM, require_kindergarten, require_parent_of, require_system
 from .clock import iso
 from .errors import InvalidInput, NotFound, WrongState
@@ -42,13 +42,15 @@ def activate(session, application_id: int, actor, now) -> Referral:
 
 
 def reject(session, application_id: int, actor, now, reason: str) -> None:
-    """The kindergarten turns the response down; the child returns to the queue with its date."""
+    """The kindergarten turns the response down; the child returns to the queue with its date
+    (or leaves it, if meanwhile it reached school age or missed the 1 October confirmation)."""
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
     require_status(application, "responded")
     _require_reason(reason)
     seats.release(session, seat, "rejected", now)
-    move(session, application, "queued", action="response.rejected", actor=actor, now=now, reason=reason)
+    to_status = applications.returning_status(application, now)
+    move(session, application, to_status, action="response.rejected", actor=actor, now=now, reason=reason)
     tell_parent(session, application, "response.rejected")
 
 
@@ -146,6 +148,6 @@ def _require_reason(reason: str) -> None:
 
 
 def _referral_number(session, application, now) -> str:
-    year = now.year
+    year = calendar.local_date(application.district, now).year
     n = locks.next_value(session, f"referral:{application.district.code}:{year}")
     return f"N-{application.district.code}-{year}-{n:06d}"

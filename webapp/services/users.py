@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, User
 from .errors import Duplicate, InvalidInput
+from .unique import insert_once
 
 PHONE = re.compile(r"^\+77\d{9}$")
 # Werkzeug's default (scrypt). The test suite lowers it: hashing is deliberately slow.
@@ -36,13 +37,13 @@ def create(session, phone: str, password: str, now, role: str = "parent", full_n
     if len(password or "") < 8:
         raise InvalidInput(_l("The password must have at least 8 characters."))
     phone = normalise_phone(phone)
+    duplicate = Duplicate(_l("An account with this phone number already exists."))
     if session.scalar(select(User.id).where(User.phone == phone)):
-        raise Duplicate(_l("An account with this phone number already exists."))
+        raise duplicate
     user = User(phone=phone, password_hash=generate_password_hash(password, method=HASH_METHOD), role=role,
                 full_name=full_name, email=email or None, district_id=district_id,
                 kindergarten_id=kindergarten_id, language=language, iin=iin, created_at=now)
-    session.add(user)
-    session.flush()
+    insert_once(session, user, duplicate)
     return user
 
 
