@@ -74,6 +74,8 @@ def _write(session, user, application, channel, recipient, event, body, key):
     )
     if channel == "inbox":  # nothing to send: the cabinet shows it once the transaction commits
         row.status, row.sent_at = "sent", row.created_at
+    else:  # every row sets the same columns, so PostgreSQL gets all channels in one INSERT
+        row.status, row.sent_at = "pending", None
     session.add(row)
     if channel != "inbox":
         tasks.defer(session, "deliver_outbox")  # once per transaction, however many rows
