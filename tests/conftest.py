@@ -75,8 +75,15 @@ def app(database_url, backend, app_overrides, tmp_path):
     clock.reset()
 
 
+_pg_schema_rebuilt = False
+
+
 def _fresh_schema(backend: str) -> None:
+    global _pg_schema_rebuilt
     if backend == "postgresql":
+        if not _pg_schema_rebuilt:  # once per run: the test database may hold an older schema
+            db.drop_all()
+            _pg_schema_rebuilt = True
         db.create_all()
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

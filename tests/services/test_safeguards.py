@@ -145,3 +145,17 @@ def test_the_development_secret_key_is_refused_beside_postgresql():
     with pytest.raises(RuntimeError, match="KEZEK_SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1:1/none", "SECRET_KEY": None})
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": None}).secret_key
+
+
+def test_a_seat_nobody_listed_is_left_alone_until_someone_would_take_it(factory, session):
+    world = World(factory)
+    _, other_group = world.kindergarten_with_group("Ақбота")
+    world.submit_many(3, kindergartens=[world.kindergarten])
+    world.commit()
+    unwanted = world.bulletin(places=1, group=other_group)
+    assert session.scalar(select(func.count()).select_from(Application)
+                          .where(Application.status == "invited")) == 0
+    newcomer = world.submit()  # no preference: any kindergarten will do
+    world.commit()
+    assert world.reload(newcomer).status == "invited"
+    assert world.reload(unwanted).claimed == 1

@@ -102,7 +102,7 @@ def _kindergarten(rng, world, locality_index, serial, title, languages) -> Kinde
     title_ru, title_en = names.to_russian_spelling(title), names.latin(title).title()
     equipment = rng.sample(names.EQUIPMENT, rng.randint(3, 6))
     programmes = [names.PROGRAMMES[0], *rng.sample(names.PROGRAMMES[1:], rng.randint(1, 3))]
-    ownership = PRIVATE if rng.random() < 0.2 and _fits(Kindergarten.ownership, PRIVATE) else "state"
+    ownership = PRIVATE if rng.random() < 0.2 else "state"
     return Kindergarten(
         district_id=world.district_id, locality_id=world.localities[locality_index],
         name_kk=f"№{serial} «{title}» бөбекжай-бақшасы",
@@ -118,13 +118,6 @@ def _kindergarten(rng, world, locality_index, serial, title, languages) -> Kinde
                        f"Язык обучения: {_language_words(languages, 'ru')}.",
         description_en=f"A kindergarten in {place_en} teaching in {_language_words(languages, 'en')}.",
     )
-
-
-def _fits(column, value: str) -> bool:
-    """Kindergarten.ownership is String(16), shorter than its own documented value: PostgreSQL would
-    refuse the row, so the demo keeps to "state" until the column is widened."""
-    length = column.property.columns[0].type.length
-    return length is None or len(value) <= length
 
 
 def _language_words(languages: str, lang: str) -> str:

@@ -41,7 +41,7 @@ class Kindergarten(Localized, db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     languages: Mapped[str] = mapped_column(String(16), default="kk,ru")  # comma-separated kk/ru
-    ownership: Mapped[str] = mapped_column(String(16), default="state")  # state | private_state_order
+    ownership: Mapped[str] = mapped_column(String(32), default="state")  # state | private_state_order
     working_hours: Mapped[str] = mapped_column(String(64), default="07:30–19:00")
     equipment: Mapped[str] = mapped_column(Text, default="")
     programmes: Mapped[str] = mapped_column(Text, default="")

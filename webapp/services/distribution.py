@@ -5,7 +5,7 @@ seat among its preferred kindergartens (in the parent's order; any if it has non
 over for a seat they would accept in favour of someone behind them. Runs under the segment lock and
 is idempotent: with no free seat or no queued application left, it changes nothing.
 """
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..models import Application, ApplicationPreference, Bulletin, Child
@@ -19,7 +19,7 @@ def distribute(session, segment: Segment, now) -> list[tuple[str, int, int]]:
     """Invite as many as there are free seats; returns [(application number, bulletin id, seat id)]."""
     locks.segment(session, segment.locality_id, segment.language, segment.birth_year)
     free = _free_seats(session, segment)
-    if not free:
+    if not free or not _anyone_could_take(session, segment, free):
         return []
     invited = []
     for batch in _queued_in_order(session, segment):
@@ -45,6 +45,22 @@ def distribute(session, segment: Segment, now) -> list[tuple[str, int, int]]:
                      data={"segment": [segment.locality_id, segment.language, segment.birth_year],
                            "invited": [list(item) for item in invited]})
     return invited
+
+
+def _anyone_could_take(session, segment: Segment, free: dict) -> bool:
+    """Is any queued application willing to take one of these seats (no preference, or one of the
+    seats' kindergartens)? A seat nobody listed would otherwise make every run walk the whole segment
+    while holding its lock; this asks the database once instead."""
+    kindergarten_ids = {kg_id for kg_id, _ in free.values()}
+    preference = select(ApplicationPreference.id).where(ApplicationPreference.application_id == Application.id)
+    willing = select(Application.id).where(
+        Application.locality_id == segment.locality_id, Application.language == segment.language,
+        Application.birth_year == segment.birth_year, Application.waiting.is_(True),
+        Application.status == "queued",
+        or_(~preference.exists(),
+            preference.where(ApplicationPreference.kindergarten_id.in_(kindergarten_ids)).exists()),
+    ).limit(1)
+    return session.scalar(willing) is not None
 
 
 def _free_seats(session, segment: Segment) -> dict[int, tuple[int, int]]:
