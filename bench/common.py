@@ -116,6 +116,19 @@ class Timer:
     def summary(self) -> dict:
         return summary(self.samples)
 
+    @classmethod
+    def over(cls, items: list, warm_up: int, measured, after) -> "Timer":
+        """Time ``measured(item)`` for each item after ``warm_up`` discarded runs of the first ones;
+        ``after(item, result)`` (checks, clean-up) runs untimed."""
+        timer = cls()
+        for n, item in enumerate(items[:warm_up] + items):
+            with timer.measure():
+                result = measured(item)
+            after(item, result)
+            if n < warm_up:
+                timer.samples.clear()
+        return timer
+
 
 def summary(samples_ms: list[float]) -> dict:
     ordered = sorted(samples_ms)
