@@ -19,11 +19,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+## Install the runtime and compile the message catalogues (every install path needs them compiled,
+## or pages and API errors fall back to English).
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+	$(BIN)/pybabel compile -d webapp/translations >/dev/null
+install-dev: $(VENV)/.installed-dev install
 
 translations: install
-	$(BIN)/pybabel compile --statistics -d webapp/translations >/dev/null
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -36,7 +38,7 @@ run: translations seed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Run the whole test suite (SQLite always; PostgreSQL and Redis when TEST_DATABASE_URL / REDIS_URL are set).
-test: install-dev translations
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install

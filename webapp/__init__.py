@@ -4,12 +4,13 @@ The application exists only through ``create_app()``; ``wsgi.py`` holds the modu
 """
 import logging
 
-from flask import Flask, request, session
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config
-from .extensions import babel, csrf, db, limiter, login, migrate
+from .extensions import babel, compress, csrf, db, limiter, login, migrate
+from .web import languages
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -18,12 +19,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     _require_secret_key(app)
     _trust_proxies(app)
     _init_extensions(app)
+    _init_web(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)
     _init_tasks(app)
     _init_clock(app)
-    app.after_request(_security_headers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
 
@@ -55,7 +56,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)  # batch mode: SQLite can ALTER tables too
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_language)
+    compress.init_app(app)
+    babel.init_app(app, locale_selector=languages.select)
     limiter.init_app(app)
     login.init_app(app)
     login.login_view = "auth.login"
@@ -67,32 +69,21 @@ def _init_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
-def select_language() -> str:
-    """?lang=… (remembered in the session), then the account's choice, then Accept-Language."""
-    from flask import current_app, has_request_context
-    from flask_login import current_user
+def _init_web(app: Flask) -> None:
+    """After the extensions: these after-request hooks must run before Flask-Compress's."""
+    from . import web
 
-    if not has_request_context():  # CLI, jobs, the sweep: the configured language
-        return current_app.config["DEFAULT_LANGUAGE"]
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
-    if chosen in languages:
-        if not request.path.startswith("/api/"):
-            session["lang"] = chosen
-        return chosen
-    if session.get("lang") in languages:
-        return session["lang"]
-    if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
-        return current_user.language
-    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LANGUAGE"]
+    web.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from .blueprints.api import bp as api_bp
     from .blueprints.health import bp as health_bp
+    from .blueprints.public import bp as public_bp
 
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
+    app.register_blueprint(public_bp)
     csrf.exempt(api_bp)  # read-only JSON, no cookies acted upon
 
 
@@ -119,22 +110,6 @@ def _init_clock(app: Flask) -> None:
 
     if app.config["CLOCK_NOW"]:
         clock.set(app.config["CLOCK_NOW"])
-
-
-def _security_headers(response):
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    return response
 
 
 @event.listens_for(Engine, "connect")

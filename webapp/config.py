@@ -19,6 +19,7 @@ class Defaults:
     LANGUAGES = ("kk", "ru", "en")
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_TRANSLATION_DIRECTORIES = "translations"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Almaty"  # dates on pages in the district's time
     # Rate limits (Flask-Limiter). Benchmarks and outside checkers set RATELIMIT_ENABLED=false.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # defaults to REDIS_URL, else memory
@@ -48,6 +49,13 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     JSON_SORT_KEYS = False
+    # Compression (Flask-Compress): brotli where the browser takes it, gzip otherwise.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]  # the CSV download is streamed
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "text/csv", "image/svg+xml"]
+    COMPRESS_MIN_SIZE = 300
 
 
 def load(app, overrides=None):
@@ -68,6 +76,7 @@ def load(app, overrides=None):
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
 
 
 def normalise_database_url(uri: str) -> str:

@@ -27,13 +27,18 @@ def localities(session, language: str) -> list[dict]:
 
 
 def kindergartens(session, language: str, locality_id: int | None = None, teaching: str | None = None,
-                  page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
-    """One page of kindergartens (by id), filtered by locality and language of instruction."""
+                  page: int = 1, per_page: int = 50, birth_year: int | None = None) -> tuple[int, list[dict]]:
+    """One page of kindergartens (by id), filtered by locality and language of instruction, and by
+    ``birth_year``: only those with a group for that year that has a free place."""
     filters = []
     if locality_id is not None:
         filters.append(Kindergarten.locality_id == locality_id)
     if teaching is not None:
         filters.append(Kindergarten.languages.contains(teaching))
+    if birth_year is not None:
+        filters.append(select(Group.id).where(
+            Group.kindergarten_id == Kindergarten.id, Group.birth_year == birth_year,
+            Group.capacity > Group.enrolled, *([Group.language == teaching] if teaching else [])).exists())
     total = session.scalar(select(func.count(Kindergarten.id)).where(*filters))
     rows = session.scalars(
         select(Kindergarten).where(*filters).order_by(Kindergarten.id).offset((page - 1) * per_page).limit(per_page)
@@ -105,10 +110,11 @@ def _summary(row: Kindergarten, language: str, places: tuple[int, int], demand: 
 # --- bulletins ----------------------------------------------------------------------------------------
 
 def bulletins(session, locality_id: int | None = None, language: str | None = None,
-              birth_year: int | None = None, page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
-    """Published and closed bulletins, newest first. ``free_places`` = places not claimed by a seat;
-    only a published bulletin still gives them out."""
-    filters = [Bulletin.status.in_(PUBLIC_BULLETIN_STATUSES)]
+              birth_year: int | None = None, page: int = 1, per_page: int = 50,
+              only_open: bool = False) -> tuple[int, list[dict]]:
+    """Published and closed bulletins (only published ones with ``only_open``), newest first.
+    ``free_places`` = places not claimed by a seat; only a published bulletin still gives them out."""
+    filters = [Bulletin.status.in_(("published",) if only_open else PUBLIC_BULLETIN_STATUSES)]
     for column, value in ((Bulletin.locality_id, locality_id), (Bulletin.language, language),
                           (Bulletin.birth_year, birth_year)):
         if value is not None:

@@ -1,0 +1,50 @@
+"""Words the pages show for the engine's codes (tiers, languages of instruction, statuses,
+ownership, audit actions), translated lazily into the visitor's language."""
+from flask_babel import lazy_gettext as _l
+
+from ..services.transitions import STATUS_LABELS
+
+TIERS = {
+    "extraordinary": _l("extraordinary right"),
+    "priority": _l("priority right"),
+    "ordinary": _l("no privilege"),
+}
+TEACHING_LANGUAGES = {"kk": _l("Kazakh"), "ru": _l("Russian")}
+OWNERSHIP = {"state": _l("state"), "private_state_order": _l("private, with a state order")}
+REFERRAL_STATES = {
+    "valid": _l("valid"), "used": _l("used: the child has been enrolled"),
+    "expired": _l("expired"), "cancelled": _l("cancelled"),
+}
+
+ACTIONS = {
+    "application.submitted": _l("Application submitted"),
+    "application.tier_changed": _l("Privilege checked: the right changed"),
+    "interest.confirmed": _l("Interest confirmed for the year"),
+    "invitation.created": _l("Invited: a place was reserved"),
+    "invitation.responded": _l("Response to the bulletin sent"),
+    "invitation.declined": _l("Invitation declined"),
+    "invitation.expired": _l("No response in time"),
+    "response.activated": _l("Referral issued by the kindergarten"),
+    "response.rejected": _l("Response rejected by the kindergarten"),
+    "referral.extended": _l("Referral extended"),
+    "referral.declined": _l("Referral declined"),
+    "referral.expired": _l("Contract not concluded in time"),
+    "stop_list.ended": _l("Stop-list ended"),
+    "application.enrolled": _l("Enrolled: contract concluded"),
+    "application.deactivated": _l("Deactivated: interest not confirmed by 1 October"),
+    "application.aged_out": _l("Left the queue: school age"),
+    "application.withdrawn": _l("Withdrawn"),
+    "distribution.run": _l("Distribution of free places"),
+    "bulletin.published": _l("Bulletin published"),
+}
+
+
+def action_label(code: str) -> str:
+    return ACTIONS.get(code) or code
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(
+        TIERS=TIERS, TEACHING_LANGUAGES=TEACHING_LANGUAGES, STATUSES=STATUS_LABELS,
+        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, action_label=action_label,
+    )

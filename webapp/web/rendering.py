@@ -1,0 +1,24 @@
+"""One URL, two renderings (STYLE.md rule 6): the full page normally; only the partial when htmx
+asks for it, unless the request is boosted (a whole page swapped in) or a history restore."""
+from flask import render_template, request
+
+
+def init_app(app) -> None:
+    app.after_request(_vary_on_htmx)
+
+
+def wants_partial() -> bool:
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
+
+
+def page_or_partial(page: str, partial: str, status: int = 200, **context):
+    """Render ``partial`` for an htmx request, ``page`` (which includes the partial) otherwise."""
+    return render_template(partial if wants_partial() else page, **context), status
+
+
+def _vary_on_htmx(response):
+    if response.mimetype == "text/html":
+        response.vary.add("HX-Request")
+    return response
