@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev migrate seed worker translations bench clean
+.PHONY: run test install install-dev migrate seed worker translations messages bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev install
 
 translations: install
+
+## After changing user-visible text: extract it and merge it into the kk, ru and en catalogues.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
 
 migrate: install
 	$(BIN)/flask db upgrade

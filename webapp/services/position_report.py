@@ -2,11 +2,19 @@
 count ahead in each tier (lookup.position_of, the same answer the JSON API gives, so that an IIN
 lookup shows exactly what a number lookup shows), the district's ratio, what happens next and by
 when, and its public history."""
-from . import application_status, lookup, queue
+import re
+
+from . import application_status, iin, lookup, queue
+
+DIGITS = re.compile(r"[0-9]+")
 
 
 def report(session, query: str, now) -> dict:
-    found = lookup.position_of(session, query)  # MalformedQuery / NotFound
+    """Raises InvalidIIN saying what is wrong with a mistyped IIN (length, century digit, birth
+    date, check digit), MalformedQuery for anything else that is neither, NotFound for an unknown one."""
+    if DIGITS.fullmatch(query):
+        iin.parse(query)
+    found = lookup.position_of(session, query)
     application = application_status.find(session, found["number"])
     found.update(
         priority_ratio=queue.priority_ratio(session, application.locality_id),

@@ -43,8 +43,13 @@ def action_label(code: str) -> str:
     return ACTIONS.get(code) or code
 
 
+def translated(mapping: dict) -> dict:
+    """The labels of ``mapping`` translated once, for a table that shows them on every row."""
+    return {code: str(label) for code, label in mapping.items()}
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         TIERS=TIERS, TEACHING_LANGUAGES=TEACHING_LANGUAGES, STATUSES=STATUS_LABELS,
-        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, action_label=action_label,
+        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, action_label=action_label, translated=translated,
     )

@@ -1,7 +1,8 @@
 """The visitor's language: ``?lang=``, then the ``lang`` cookie, then the account's choice, then
 ``Accept-Language``, then the district default. A ``?lang=`` on a page is remembered in a cookie (not
 in the session: an anonymous visitor gets no session cookie, so public pages stay cacheable)."""
-from flask import current_app, g, has_request_context, request, url_for
+from flask import current_app, has_request_context, request, url_for
+from flask_babel import refresh
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -9,6 +10,9 @@ NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 
 def init_app(app) -> None:
+    # Flask-Babel caches the locale on ``g``; a request inside a longer app context (tests, the
+    # CLI's test client) must choose again.
+    app.before_request(refresh)
     app.after_request(_remember_choice)
     app.jinja_env.globals.update(language_links=language_links, current_language=current)
 

@@ -3,7 +3,7 @@ htmx partial). Nothing here writes."""
 import csv
 import io
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from ...extensions import db, limiter
@@ -92,6 +92,8 @@ def lookup_position():
     except DomainError as error:
         return render_template("public/lookup.html", query=query[:64], found=None,
                                problem=str(error)), error.http_status
+    if query != found["number"]:  # an IIN (or a lower-case number): keep only the number in the URL
+        return redirect(url_for("public.lookup_position", q=found["number"]), 303)
     return render_template("public/lookup.html", query=query, found=found, problem=None)
 
 
