@@ -209,3 +209,19 @@ def test_pages_have_no_inline_script_or_style(client, site):
         body = html(client.get(path))
         assert not re.search(r"<script(?![^>]*\bsrc=)", body), path
         assert "<style" not in body and " style=" not in body, path
+
+
+def test_an_unexpected_error_gets_the_500_page_in_the_visitors_language(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    response = client.get("/broken-for-test", query_string={"lang": "ru"})
+    assert response.status_code == 500
+    assert '<html lang="ru">' in html(response) and "boom" not in html(response)
+
+
+def test_a_post_to_a_page_is_405_not_500(client, site):
+    assert client.post("/kindergartens").status_code in (400, 405)  # CSRF first, then the method
