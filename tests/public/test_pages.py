@@ -165,8 +165,8 @@ def test_an_iin_lookup_shows_exactly_what_a_number_lookup_shows(client, site):
 
 @pytest.mark.parametrize("query, status, words", [
     ("12345", 422, "12"),  # length
-    ("check digit", 422, "контрольн"),  # a real IIN with its last digit changed (ru)
-    ("GM-2026-999999", 404, "Нет заявления"),  # unknown
+    ("check digit", 422, "Контрольная цифра"),  # a real IIN with its last digit changed (ru)
+    ("GM-2026-999999", 404, "не найдено"),  # unknown
     ("not a number", 422, "GM-2026-000123"),  # neither
 ])
 def test_lookup_bad_input_says_what_is_wrong(client, site, query, status, words):
