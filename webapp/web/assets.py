@@ -28,6 +28,7 @@ def _fingerprint(folder: str, filename: str) -> str:
 def _cache_forever(response):
     if request.endpoint == "static" and response.status_code == 200:
         if request.args.get("v"):
+            response.cache_control.no_cache = None  # send_file's default would revalidate every time
             response.cache_control.public = True
             response.cache_control.max_age = YEAR
             response.cache_control.immutable = True
