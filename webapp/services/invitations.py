@@ -37,7 +37,7 @@ def respond(session, application_id: int, actor, now, bulletin_id: int | None = 
                         number=application.number)
     require_status(application, "invited")
     seat = seats.active_seat(session, application.id)
-    if seat.deadline_at is not None and seat.deadline_at < now:
+    if lapsed(seat, now):
         raise WrongState(_l("The time to respond has run out."))
     if bulletin_id is not None and bulletin_id != seat.bulletin_id:
         seat = _move_to(session, application, seat, bulletin_id, now)
@@ -64,7 +64,18 @@ def decline(session, application_id: int, actor, now) -> None:
     application = load_locked(session, application_id)
     require_parent_of(actor, application)
     require_status(application, "invited")
+    seat = seats.active_seat(session, application.id)
+    if lapsed(seat, now):
+        # The invitation had already lapsed: the parent gets exactly what the expiry job would have
+        # done at the deadline (stop-list counted from it), whether or not a worker was running.
+        _stop_list(session, application, now, SYSTEM, "invitation.expired", "expired", since=seat.deadline_at)
+        return
     _stop_list(session, application, now, actor, "invitation.declined", "declined")
+
+
+def lapsed(seat: Seat | None, now) -> bool:
+    """Has this seat's deadline passed (the last microsecond of the deadline still counts)?"""
+    return seat is not None and seat.deadline_at is not None and seat.deadline_at < now
 
 
 def expire(session, seat_id: int, now, actor=SYSTEM) -> bool:
