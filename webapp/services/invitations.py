@@ -6,7 +6,7 @@ or declined invitation puts the application on the stop-list until the end of th
 from flask_babel import lazy_gettext as _l
 
 from ..models import Bulletin, Seat
-from . import calendar, seats, tasks
+from . import calendar, eligibility, seats, tasks
 from .clock import iso as _iso
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, WrongState
@@ -19,6 +19,10 @@ STOP_LIST_WORKING_DAYS = 10
 def invite(session, application, bulletin_id: int, now) -> Seat:
     """Reserve a seat for a queued application (called by distribution, under the segment lock)."""
     require_status(application, "queued")
+    if not eligibility.application_eligible_now(application, calendar.local_date(application.district, now)):
+        # Distribution never chooses such an application; this is the last line of defence.
+        raise WrongState(_l("Application %(number)s cannot be invited now: its interest is not confirmed "
+                            "for this year or the child has reached school age."), number=application.number)
     due = calendar.end_of_nth_working_day(session, application.district, now, RESPOND_WORKING_DAYS)
     seat = seats.claim(session, bulletin_id, application, "reserved", due, now)
     move(session, application, "invited", action="invitation.created", actor=SYSTEM, now=now,
