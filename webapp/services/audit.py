@@ -7,6 +7,7 @@ writers. Taking the audit lock last, at commit, also means it can never be part 
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -51,7 +52,8 @@ def record(session, action, *, actor: Actor, application=None, from_status=None,
 
 
 def public_record(event_row: AuditEvent) -> dict:
-    """What the world sees and what is hashed: everything but the hash itself."""
+    """What the world sees and what is hashed: everything but the hash itself (and the private salt,
+    which is never published)."""
     return {
         "seq": event_row.seq,
         "at": event_row.at,
@@ -71,17 +73,39 @@ def chain_hash(prev_hash: str, public: dict) -> str:
     return hashlib.sha256((prev_hash + canonical_json(public)).encode("utf-8")).hexdigest()
 
 
-def private_digest(actor: Actor, extra: dict | None = None) -> str:
-    details = dict(actor.private_details, **(extra or {}))
-    return hashlib.sha256(canonical_json(details).encode("utf-8")).hexdigest()
+SALT_BYTES = 16  # 128 bits: DESIGN §8's minimum
+
+
+def new_salt() -> str:
+    """A fresh secret salt for one event's private digest, as lowercase hex."""
+    return secrets.token_hex(SALT_BYTES)
+
+
+def salted_digest(salt: str, details: dict) -> str:
+    """SHA-256 hex of the salt (its hex text) followed by the details' canonical JSON (DESIGN §8).
+
+    Without the salt a digest of small ids, public names and ten categories falls to a dictionary;
+    with it the digest commits to the details and reveals nothing. Showing salt and details proves
+    what an event was about."""
+    return hashlib.sha256((salt + canonical_json(details)).encode("utf-8")).hexdigest()
+
+
+def private_details(actor: Actor, extra: dict | None = None) -> dict:
+    return dict(actor.private_details, **(extra or {}))
+
+
+def private_digest(actor: Actor, extra: dict | None = None, *, salt: str) -> str:
+    return salted_digest(salt, private_details(actor, extra))
 
 
 def build_row(seq: int, prev_hash: str, pending: PendingEvent) -> AuditEvent:
+    salt = new_salt()
     row = AuditEvent(
         seq=seq, at=clock.iso(pending.at), action=pending.action, application=pending.application,
         from_status=pending.from_status, to_status=pending.to_status, actor_role=pending.actor.role,
         reason=pending.reason, data=canonical_json(pending.data),
-        private_digest=private_digest(pending.actor, pending.private), prev_hash=prev_hash,
+        private_digest=private_digest(pending.actor, pending.private, salt=salt), private_salt=salt,
+        prev_hash=prev_hash,
     )
     row.hash = chain_hash(prev_hash, public_record(row))
     return row
@@ -166,7 +190,7 @@ def find_break(session, batch: int = 5000, published=()) -> Break | None:
         if not rows:
             break
         for row in rows:
-            if not _row_holds(row, expected_seq, prev):
+            if not row_holds(row, expected_seq, prev):
                 return Break(row.seq)
             for point in expected.get(row.seq, ()):
                 if point.hash != row.hash:
@@ -203,7 +227,7 @@ def published_checkpoints(document) -> list[Checkpoint]:
     return found
 
 
-def _row_holds(row: AuditEvent, expected_seq: int, prev: str) -> bool:
+def row_holds(row: AuditEvent, expected_seq: int, prev: str) -> bool:
     if row.seq != expected_seq or row.prev_hash != prev:
         return False
     try:
