@@ -91,8 +91,11 @@ def confirmed_parent(factory):
     return user
 
 
-def log_in(client, phone: str, password: str = "correct-horse-1", **extra):
-    return post_form(client, "/account/log-in", {"phone": phone, "password": password, **extra})
+def log_in(client, phone: str, password: str = "correct-horse-1", next: str | None = None, **kwargs):
+    data = {"phone": phone, "password": password}
+    if next is not None:
+        data["next"] = next
+    return post_form(client, "/account/log-in", data, **kwargs)
 
 
 class Browser(FlaskClient):
