@@ -49,7 +49,7 @@ def _limited(view):
 
 
 def _start_session(user) -> None:
-    """A fresh session for the account (no fixation), remembering only the language cookie."""
+    """A fresh session for the account: nothing a visitor (or an attacker) put in it before survives."""
     session.clear()
     login_user(user)
 
