@@ -91,13 +91,3 @@ def test_the_accepted_code_is_blanked_in_the_sent_sms(session, factory):
     phone_codes.check(session, user, "confirm_phone", code, clock.now())
     factory.commit()
     assert code not in _code_text(session, row) and "******" in _code_text(session, row)
-
-
-def test_the_sms_text_fits_one_message(session, factory):
-    from webapp.services import notifications, sms
-
-    for language in ("kk", "ru", "en"):
-        for purpose in ("confirm_phone", "reset_password"):
-            text = notifications.render(f"phone_code.{purpose}", language, {"code": "123456"})
-            assert "123456" in text
-            assert sms.segments(text) == 1, (language, text)
