@@ -4,7 +4,7 @@ import pytest
 
 from webapp import create_app
 
-from .conftest import last_code, log_in, post_form
+from .conftest import last_code, log_in, post_form, sign_up_data
 
 
 def _auth_posts():
@@ -61,3 +61,9 @@ def test_code_entry_is_limited_too(client, signed_up):
         assert post_form(client, "/account/confirm-phone", {"code": "000000"}).status_code == 422
     response = post_form(client, "/account/confirm-phone", {"code": last_code(signed_up.phone)})
     assert response.status_code == 429
+
+
+def test_sign_up_is_limited_per_client(client):
+    for n in range(3):
+        assert post_form(client, "/account/sign-up", sign_up_data(phone=f"+7 702 000 00 0{n}", iin="1")).status_code == 422
+    assert post_form(client, "/account/sign-up", sign_up_data()).status_code == 429

@@ -1,6 +1,6 @@
 """Account routes: read the form, call one service, commit once, then redirect (303) or show the
 form again with its errors (422). Log-in and every code entry are rate-limited per client and per
-phone number (``RATELIMIT_LOGIN``)."""
+phone number (``RATELIMIT_LOGIN``); the forms that send an SMS per client as well."""
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -61,6 +61,7 @@ def _after_log_in(user, target: str | None):
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # each sign-up sends an SMS
 def sign_up():
     form = SignUpForm()
     if form.validate_on_submit():
@@ -127,6 +128,7 @@ def confirm_phone():
 
 @bp.post("/confirm-phone/resend")
 @login_required
+@limiter.limit(_login_limit)
 def resend_code():
     form = EmptyForm()
     target = local_target(request.form.get("next"))
