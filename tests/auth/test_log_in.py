@@ -125,3 +125,19 @@ def test_staff_accounts_are_not_asked_to_confirm_a_phone(client, factory):
     factory.commit()
     assert not users.must_confirm_phone(user)
     assert log_in(client, user.phone).headers["Location"] == "/account"
+
+
+def test_a_session_carried_to_another_browser_is_dropped(client, confirmed_parent):
+    assert log_in(client, confirmed_parent.phone).status_code == 303
+    assert client.get("/account").status_code == 200
+    stolen = client.get("/account", headers={"User-Agent": "another-browser/1.0"})
+    assert stolen.status_code == 302 and "/account/log-in" in stolen.headers["Location"]
+
+
+def test_confirming_the_phone_never_leads_to_another_site(client, signed_up):
+    from .conftest import last_code
+
+    response = post_form(client, "/account/confirm-phone?next=//evil.example/",
+                         {"code": last_code(signed_up.phone), "next": "//evil.example/"},
+                         form_page="/account/confirm-phone")
+    assert response.status_code == 303 and response.headers["Location"] == "/account"
