@@ -60,13 +60,16 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=languages.select)
     limiter.init_app(app)
     login.init_app(app)
-    login.login_view = "auth.login"
+    login.login_view = "auth.log_in"
+    login.login_message = None  # the log-in page says why it is there
+    login.session_protection = app.config["SESSION_PROTECTION"]
 
     @login.user_loader
     def load_user(user_id):
         from .models import User
 
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None  # a blocked account is logged out
 
 
 def _init_web(app: Flask) -> None:
@@ -78,12 +81,14 @@ def _init_web(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .blueprints.api import bp as api_bp
+    from .blueprints.auth import bp as auth_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.public import bp as public_bp
 
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/account")
     csrf.exempt(api_bp)  # read-only JSON, no cookies acted upon
 
 

@@ -48,6 +48,12 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Cookies only over HTTPS; None: on, except for development and tests over plain http.
+    SESSION_COOKIE_SECURE = None
+    REMEMBER_COOKIE_SECURE = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_PROTECTION = "strong"  # Flask-Login: a session moved to another client is dropped
     JSON_SORT_KEYS = False
     # Compression (Flask-Compress): brotli where the browser takes it, gzip otherwise.
     COMPRESS_ALGORITHM = ["br", "gzip"]
@@ -77,6 +83,10 @@ def load(app, overrides=None):
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    plain_http = app.config["ENV_NAME"] == "development" or app.config.get("TESTING")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[name] is None:
+            app.config[name] = not plain_http
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
 
 

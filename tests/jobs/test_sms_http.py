@@ -120,7 +120,8 @@ def test_every_text_fits_one_sms():
     """One Cyrillic SMS is 70 characters: every event's text, in every language, with realistic values."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "TESTING": True,
                       "REDIS_URL": None})
-    params = {"number": "GM-2026-000123", "due": "30.03.2026", "until": "13.04.2026", "year": 2026}
+    params = {"number": "GM-2026-000123", "due": "30.03.2026", "until": "13.04.2026", "year": 2026,
+              "code": "123456"}
     with app.app_context():
         too_long = [(language, event, len(text), text)
                     for language in ("kk", "ru", "en") for event in notifications.TEXTS

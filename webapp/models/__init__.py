@@ -1,4 +1,5 @@
 """All models, importable from one place (and all registered before migrations look)."""
+from .accounts import CODE_PURPOSES, PhoneCode
 from .applications import FINAL, MAX_PREFERENCES, STATUSES, WAITING, Application, ApplicationPreference
 from .geography import District, Group, Kindergarten, Locality
 from .people import ROLES, Child, User, mask_name
@@ -7,8 +8,8 @@ from .privileges import TIERS, PrivilegeCategory, PrivilegeClaim
 from .records import AuditCheckpoint, AuditEvent, CalendarOverride, JobRun, Lock, Notification
 
 __all__ = [
-    "ACTIVE_SEAT_STATES", "FINAL", "MAX_PREFERENCES", "ROLES", "STATUSES", "TIERS", "WAITING",
+    "ACTIVE_SEAT_STATES", "CODE_PURPOSES", "FINAL", "MAX_PREFERENCES", "ROLES", "STATUSES", "TIERS", "WAITING",
     "Application", "ApplicationPreference", "AuditCheckpoint", "AuditEvent", "Bulletin",
     "CalendarOverride", "Child", "District", "Group", "JobRun", "Kindergarten", "Locality", "Lock",
-    "Notification", "PrivilegeCategory", "PrivilegeClaim", "Referral", "Seat", "User", "mask_name",
+    "Notification", "PhoneCode", "PrivilegeCategory", "PrivilegeClaim", "Referral", "Seat", "User", "mask_name",
 ]

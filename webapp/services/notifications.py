@@ -35,6 +35,8 @@ TEXTS = {
     "reminder.interest": _l("Kezek: confirm interest in %(number)s before 1 October."),
     "reminder.invitation": _l("Kezek: respond for %(number)s by %(due)s."),
     "reminder.referral": _l("Kezek: sign the contract for %(number)s by %(due)s."),
+    "phone_code.confirm_phone": _l("Kezek: your code is %(code)s. Do not tell it to anyone."),
+    "phone_code.reset_password": _l("Kezek: password reset code %(code)s. Do not tell it to anyone."),
 }
 
 
@@ -43,15 +45,13 @@ def render(event: str, language: str, params: dict) -> str:
         return str(TEXTS[event]) % params
 
 
-def notify(session, user, event: str, params: dict, *, application=None, key: str | None = None) -> list:
-    """Queue the message on every channel the user can receive; returns the new rows."""
+def notify(session, user, event: str, params: dict, *, application=None, key: str | None = None,
+           only: tuple | None = None) -> list:
+    """Queue the message on the inbox and every channel the user chose and can receive; returns the
+    new rows. ``only`` names the channels to use whatever the choice (a one-time code: SMS only)."""
     key = key or f"{event}:{application.id if application else user.id}"
     body = render(event, user.language, params)
-    channels = [("inbox", "")]
-    if user.phone:
-        channels.append(("sms", user.phone))
-    if user.email:
-        channels.append(("email", user.email))
+    channels = _channels(user, only)
     keys = [f"{key}:{channel}" for channel, _ in channels]
     # One query for all channels' keys, and no flush of our own: this runs for every transition (25
     # times in one distribution run), and a query plus a flush per channel was most of its cost.
@@ -64,6 +64,17 @@ def notify(session, user, event: str, params: dict, *, application=None, key: st
         _write(session, user, application, channel, recipient, event, body, row_key)
         for (channel, recipient), row_key in zip(channels, keys) if row_key not in written
     ]
+
+
+def _channels(user, only: tuple | None) -> list:
+    """(channel, recipient) pairs in a fixed order: the inbox, then SMS and email where there is an
+    address and the account has not switched the channel off (None: a row not flushed yet, on)."""
+    reachable = [("inbox", "")] + [(channel, address) for channel, address in
+                                   (("sms", user.phone), ("email", user.email)) if address]
+    if only is not None:
+        return [(channel, address) for channel, address in reachable if channel in only]
+    chosen = {"inbox": True, "sms": user.notify_sms is not False, "email": user.notify_email is not False}
+    return [(channel, address) for channel, address in reachable if chosen[channel]]
 
 
 def _write(session, user, application, channel, recipient, event, body, key):

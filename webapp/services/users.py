@@ -6,6 +6,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, User
+from . import iin as iins
 from .errors import Duplicate, InvalidInput
 from .unique import insert_once
 
@@ -56,3 +57,93 @@ def authenticate(session, phone: str, password: str) -> User | None:
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+# --- parents' own accounts (sign-up, password, profile) ---------------------------------------------
+
+MIN_PASSWORD_LENGTH = 10
+# Passwords of 10+ characters that top every leaked-password list (compared without case).
+COMMON_PASSWORDS = frozenset({
+    "qwertyuiop", "password12", "password123", "password1234", "qwerty1234", "qwerty12345",
+    "qwerty123456", "1q2w3e4r5t", "1q2w3e4r5t6y", "q1w2e3r4t5", "1qaz2wsx3edc", "zaq12wsxcde",
+    "qazwsxedcrfv", "asdfghjkl1", "abcdefghij", "abc1234567", "abcd123456", "iloveyou12", "iloveyou123",
+    "passw0rd12", "passw0rd123", "p@ssw0rd12", "p@ssword123", "welcome123", "admin12345", "qwertyuiop1",
+    "йцукенгшщз", "пароль12345", "parol12345", "kezek12345", "kezekkezek",
+})
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CHANNELS = ("sms", "email")
+
+
+def check_password(password: str, phone: str | None = None) -> None:
+    """A password a stranger cannot guess in a few tries: long, not only digits, not the phone
+    number, not a well-known one. Raises InvalidInput saying what to change."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_l("The password must have at least %(count)d characters."), count=MIN_PASSWORD_LENGTH)
+    if password.isdigit():
+        raise InvalidInput(_l("The password must not consist of digits only."))
+    national = re.sub(r"\D", "", phone or "")[-10:]
+    if national and national in re.sub(r"\D", "", password):
+        raise InvalidInput(_l("The password must not contain your phone number."))
+    if password.casefold() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise InvalidInput(_l("This password is too common: choose another one."))
+
+
+def normalise_email(raw: str | None) -> str | None:
+    email = (raw or "").strip()
+    if not email:
+        return None
+    if len(email) > 200 or not EMAIL.match(email):
+        raise InvalidInput(_l("Enter an email address such as name@example.kz."))
+    return email
+
+
+def sign_up(session, phone: str, password: str, full_name: str, iin: str, now, email: str | None = None,
+            language: str = "ru") -> User:
+    """A parent's own account. The phone is not confirmed yet: see services.phone_codes."""
+    phone = normalise_phone(phone)
+    check_password(password, phone)
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise InvalidInput(_l("Enter your full name."))
+    parsed = iins.parse(iin)
+    return create(session, phone, password, now, role="parent", full_name=full_name,
+                  email=normalise_email(email), language=language, iin=parsed.iin)
+
+
+def find_by_phone(session, phone: str) -> User | None:
+    try:
+        phone = normalise_phone(phone)
+    except InvalidInput:
+        return None
+    return session.scalar(select(User).where(User.phone == phone))
+
+
+def confirm_phone(user: User) -> None:
+    user.phone_verified = True
+
+
+def must_confirm_phone(user: User) -> bool:
+    """Parents act only once their phone is confirmed; staff accounts are made by the department."""
+    return user.role == "parent" and not user.phone_verified
+
+
+def set_password(user: User, password: str) -> None:
+    check_password(password, user.phone)
+    user.password_hash = generate_password_hash(password, method=HASH_METHOD)
+
+
+def update_profile(user: User, language: str, email: str | None, channels, languages) -> None:
+    """The account's language, email and notification channels (the inbox always gets everything)."""
+    if language not in languages:
+        raise InvalidInput(_l("Unknown language."))
+    email = normalise_email(email)
+    channels = set(channels or ())
+    if not channels <= set(CHANNELS):
+        raise InvalidInput(_l("Unknown notification channel."))
+    if "email" in channels and not email:
+        raise InvalidInput(_l("Enter an email address to receive letters."))
+    if email != user.email:
+        user.email, user.email_verified = email, False
+    user.language = language
+    user.notify_sms, user.notify_email = "sms" in channels, "email" in channels
