@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.models import WAITING, Application, AuditEvent, MovementChange, MovementTotal, PrivilegeClaim
 from webapp.services import (
@@ -342,3 +342,57 @@ def test_the_parts_always_add_up_to_the_change(world, session, start, steps):
                         + month.new_applications + month.privileges + month.own_privilege) == month.position_end
 
 
+
+
+def test_the_demo_seeder_fills_the_tables_and_the_command_rebuilds_them(session, runner):
+    from webapp import demo
+
+    from ..conftest import DEFAULT_NOW
+
+    clock.set(DEFAULT_NOW)
+    demo.seed(session, applications=300, seed=5)
+    seeded = _tables(session)
+    assert seeded[0], "the bulk history (submissions, deactivations, privileges) is in the totals"
+    session.execute(MovementChange.__table__.delete())
+    session.execute(MovementTotal.__table__.delete())
+    world_commit(session)
+    result = runner.invoke(args=["movement", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt from" in result.output
+    session.expire_all()
+    assert _tables(session) == seeded
+    largest = session.execute(
+        select(Application.locality_id, Application.language, Application.birth_year)
+        .where(Application.waiting.is_(True))
+        .group_by(Application.locality_id, Application.language, Application.birth_year)
+        .order_by(func.count().desc()).limit(1)).one()
+    segment = Segment(*largest)
+    _check_demo_segment(session, segment)
+
+
+def world_commit(session):
+    from webapp.services import tasks
+
+    tasks.commit(session)
+
+
+def _check_demo_segment(session, segment: Segment) -> None:
+    """A few applications of the demo's largest segment against the replay."""
+    from webapp.models import District
+
+    k = session.scalar(select(District.priority_ratio))
+    now = clock.now()
+    replay = Replay(session, segment)
+    bounds = month_starts(now) + [None]
+    states = [replay.state(b) for b in bounds]
+    waiting = session.scalars(select(Application).where(
+        Application.locality_id == segment.locality_id, Application.language == segment.language,
+        Application.birth_year == segment.birth_year, Application.waiting.is_(True))
+        .order_by(Application.submitted_at)).all()
+    for application in waiting[::max(1, len(waiting) // 8)]:
+        for i, month in enumerate(movement.of(session, application, now)):
+            expected = [replay.position(states[j], application.number, k)
+                        if application.number in states[j] else None for j in (i, i + 1)]
+            assert [month.position_start, month.position_end] == expected
+            if month.explained:
+                assert month.position_start + sum(e for _, e in month.parts()) == month.position_end

@@ -20,7 +20,7 @@ import click
 from sqlalchemy import func, select
 
 from ..models import Application, AuditCheckpoint, Child, District, User
-from ..services import audit, clock, tasks
+from ..services import audit, clock, movement_log, tasks
 from . import bulk, district, history, names, rows
 from .lifecycle import Lifecycle
 from .population import Generator
@@ -57,6 +57,9 @@ def seed(session, applications: int = 2000, seed: int = 1, only_if_empty: bool =
     phases.done("bulk write")
     bulk.analyze(session)
     phases.done("analyze")
+    movement_log.rebuild(session, now)  # the bulk rows bypassed the audit hook that keeps it current
+    tasks.commit(session)
+    phases.done("movement")
     del population, past  # the history below needs none of it; give the memory back first
     history.Player(session, world, rng, start, now, demo_parent_id=ids.user).play(demo_application_id)
     phases.done("history")
