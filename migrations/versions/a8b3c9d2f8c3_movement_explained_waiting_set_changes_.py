@@ -30,10 +30,11 @@ def upgrade():
     sa.Column('number', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('delta', sa.Integer(), nullable=False),
+    sa.Column('running', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_movement_change'))
     )
     with op.batch_alter_table('movement_change', schema=None) as batch_op:
-        batch_op.create_index('ix_movement_change_before', ['locality_id', 'language', 'birth_year', 'tier', 'month', 'submitted_at', 'number', 'kind', 'delta'], unique=False)
+        batch_op.create_index('ix_movement_change_before', ['locality_id', 'language', 'birth_year', 'tier', 'month', 'kind', 'submitted_at', 'number', 'delta', 'running'], unique=False)
 
     op.create_table('movement_total',
     sa.Column('locality_id', sa.Integer(), nullable=False),

@@ -62,6 +62,8 @@ def seed(session, applications: int = 2000, seed: int = 1, only_if_empty: bool =
     phases.done("movement")
     del population, past  # the history below needs none of it; give the memory back first
     history.Player(session, world, rng, start, now, demo_parent_id=ids.user).play(demo_application_id)
+    movement_log.close_months(session, now)  # the history may reach back into last month
+    tasks.commit(session)
     phases.done("history")
     return _summary(session, world, seed, now, phases.total())
 

@@ -27,11 +27,15 @@ class MovementTotal(db.Model):
 class MovementChange(db.Model):
     """One application's change to its segment's waiting set (all kinds but submissions, which are
     always behind everyone already waiting): enough to tell whether it was ahead of another one in
-    the same tier, by (submitted_at, number) — the queue's own order."""
+    the same tier, by (submitted_at, number) — the queue's own order.
+
+    ``running`` is the sum of ``delta`` over the rows of the same segment, tier, month and kind up to
+    this one in that order, filled once the month is over (services.movement_log.close_months), so
+    that "how many of them were ahead of me" is one index seek instead of a sum."""
 
     __table_args__ = (
-        Index("ix_movement_change_before", "locality_id", "language", "birth_year", "tier", "month",
-              "submitted_at", "number", "kind", "delta"),
+        Index("ix_movement_change_before", "locality_id", "language", "birth_year", "tier", "month", "kind",
+              "submitted_at", "number", "delta", "running"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,3 +48,4 @@ class MovementChange(db.Model):
     number: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(24))
     delta: Mapped[int] = mapped_column(Integer)
+    running: Mapped[int | None] = mapped_column(Integer)

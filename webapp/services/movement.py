@@ -26,8 +26,9 @@ never negative. Leaving and returning within one month nets out. A month in whic
 was not waiting at its start or at its end has a position only where it waited, and no parts.
 
 The position "now" is the end of the current month's line. Cost: the application's own events, one
-read of the segment's monthly totals and one index range per month of the rows of its own tier
-ahead of it; nothing scans the segment (the caller usually passes the lookup's Explanation).
+read of the segment's monthly totals, and for "ahead of it in its tier" one index seek per month and
+kind (running sums of closed months) plus one index range over the current month's rows; nothing
+scans the segment (the caller passes the lookup's Explanation).
 """
 import json
 from collections import defaultdict
@@ -36,6 +37,7 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import aliased
 
 from ..models import WAITING, Application, AuditEvent, District, MovementChange, MovementTotal
 from . import clock, movement_log, queue
@@ -45,6 +47,7 @@ MONTHS = 12
 TIERS = ("extraordinary", "priority", "ordinary")
 STEPS = (("submitted", "new_applications"), ("returned", "came_in_ahead"), ("privilege", "privileges"),
          ("invited_or_placed", "invited_or_placed"), ("left", "left"))
+CHANGE_KINDS = tuple(kind for kind in movement_log.KINDS if kind != "submitted")  # kept row by row
 GAINS = frozenset({"invited_or_placed", "left"})  # reported as places gained
 
 
@@ -206,16 +209,45 @@ def _totals(session, segment, months) -> dict:
 
 
 def _before_sums(session, segment, application, tiers, months) -> dict:
-    """Net changes of the applications ahead of this one in each of ``tiers``, per month and kind."""
-    mine = tuple_(application.submitted_at, application.number)
-    rows = session.execute(
-        select(MovementChange.month, MovementChange.tier, MovementChange.kind, func.sum(MovementChange.delta))
-        .where(*_in(MovementChange, segment), MovementChange.tier.in_(sorted(tiers)),
-               MovementChange.month.in_(months),
-               tuple_(MovementChange.submitted_at, MovementChange.number) < mine)
-        .group_by(MovementChange.month, MovementChange.tier, MovementChange.kind)
-    ).all()
-    return {(m, t, kind): int(n) for m, t, kind, n in rows}
+    """Net changes of the applications ahead of this one in each of ``tiers``, per month and kind.
+
+    For a closed month (running sums filled) it is the running sum of the last row ahead: one index
+    seek per (month, tier, kind), all in one statement; open months (the current one) are summed."""
+    mine = (application.submitted_at, application.number)
+    group = aliased(MovementTotal)
+    found, still_open = {}, set()
+    for month, tier, kind, ahead, last in session.execute(
+        select(group.month, group.tier, group.kind, _last_running(group, mine), _last_running(group, None))
+        .where(*_in(group, segment), group.tier.in_(sorted(tiers)), group.month.in_(months),
+               group.kind.in_(CHANGE_KINDS))
+    ):
+        if last is None:
+            still_open.add(month)
+        else:
+            found[(month, tier, kind)] = ahead or 0
+    if still_open:
+        for month, tier, kind, total in session.execute(
+            select(MovementChange.month, MovementChange.tier, MovementChange.kind, func.sum(MovementChange.delta))
+            .where(*_in(MovementChange, segment), MovementChange.tier.in_(sorted(tiers)),
+                   MovementChange.month.in_(sorted(still_open)),
+                   tuple_(MovementChange.submitted_at, MovementChange.number) < tuple_(*mine))
+            .group_by(MovementChange.month, MovementChange.tier, MovementChange.kind)
+        ):
+            found[(month, tier, kind)] = int(total)
+    return found
+
+
+def _last_running(group, before: tuple | None):
+    """``running`` of the last change row of ``group``'s (segment, month, tier, kind), or of the last
+    one ahead of ``before``; NULL when there is none or the month is not closed yet."""
+    change = aliased(MovementChange)
+    conditions = [change.locality_id == group.locality_id, change.language == group.language,
+                  change.birth_year == group.birth_year, change.tier == group.tier, change.month == group.month,
+                  change.kind == group.kind]
+    if before is not None:
+        conditions.append(tuple_(change.submitted_at, change.number) < tuple_(*before))
+    return (select(change.running).where(*conditions)
+            .order_by(change.submitted_at.desc(), change.number.desc()).limit(1).scalar_subquery())
 
 
 def _now(session, application, tiers, explanation) -> tuple[dict, dict]:

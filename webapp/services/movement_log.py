@@ -15,15 +15,17 @@ The tier of a status change is the application's tier when it happened: its tier
 later ``application.tier_changed`` events undone. Months are calendar months in the district's time.
 
 ``note`` keeps the tables current as the chain grows (called by ``audit.flush_pending`` in the same
-transaction, under the audit lock, so every web process sees the same numbers); ``rebuild`` derives
-them again from the chain, for the bulk demo seeder and ``flask movement rebuild``.
+transaction, under the audit lock, so every web process sees the same numbers); ``close_months``
+(a daily job) fills the running sums of the months that are over, which never change again;
+``rebuild`` derives everything again from the chain, for the bulk demo seeder and
+``flask movement rebuild``.
 """
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text, update
 
 from ..models import WAITING, Application, AuditEvent, District, MovementChange, MovementTotal
 from . import clock
@@ -111,9 +113,14 @@ def note(session, pending) -> None:
 
 
 def _write(session, batch: _Batch) -> None:
-    """Append the change rows and add the totals to what is stored (the audit lock is held)."""
+    """Append the change rows and add the totals to what is stored (the audit lock is held). A row
+    for a month already closed (a clock set back, as the demo does) opens its group again."""
     if batch.rows:
         session.execute(insert(MovementChange), batch.rows)
+        for group in {tuple(row[c] for c in _GROUP) for row in batch.rows}:
+            session.execute(update(MovementChange).where(
+                *(getattr(MovementChange, c) == v for c, v in zip(_GROUP, group)),
+                MovementChange.running.is_not(None)).values(running=None))
     for key, delta in batch.totals.items():
         row = session.get(MovementTotal, key)
         if row is None:
@@ -123,6 +130,26 @@ def _write(session, batch: _Batch) -> None:
 
 
 _TOTAL_KEY = ("locality_id", "language", "birth_year", "month", "tier", "kind")
+_GROUP = ("locality_id", "language", "birth_year", "tier", "month", "kind")
+
+
+def close_months(session, now: datetime) -> int:
+    """Fill ``running`` in every group (segment, tier, month, kind) of a month that is over in every
+    time zone and still has a row without it; idempotent. Returns how many rows were written."""
+    day = (now - timedelta(days=1)).astimezone(timezone.utc).date()
+    cutoff = date(day.year, day.month, 1)
+    group = ", ".join(_GROUP)
+    result = session.execute(text(f"""
+        UPDATE movement_change SET running = filled.running
+        FROM (
+            SELECT id, SUM(delta) OVER (PARTITION BY {group} ORDER BY submitted_at, number
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+            FROM movement_change
+            WHERE month < :cutoff AND ({group}) IN (
+                SELECT {group} FROM movement_change WHERE month < :cutoff AND running IS NULL)
+        ) AS filled
+        WHERE movement_change.id = filled.id"""), {"cutoff": cutoff.isoformat()})
+    return result.rowcount or 0
 
 
 def rebuild(session, now: datetime, months: int = REBUILD_MONTHS, batch_size: int = 20_000) -> int:
@@ -149,6 +176,7 @@ def rebuild(session, now: datetime, months: int = REBUILD_MONTHS, batch_size: in
         by_number[number].append((action, from_status, to_status, json.loads(data) if data != "{}" else {}, at))
         read += 1
     _rebuild_from(session, by_number, batch_size)
+    close_months(session, now)
     return read
 
 
