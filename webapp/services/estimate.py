@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..models import District, MovementTotal
 from . import movement_log, queue
@@ -73,14 +73,17 @@ def for_application(session, application, now: datetime,
     return Estimate(earliest, latest, position, total)
 
 
+_INVITATIONS = (  # built once: cheaper than building it per lookup
+    select(MovementTotal.month, func.sum(MovementTotal.count))
+    .where(MovementTotal.locality_id == bindparam("locality_id"), MovementTotal.language == bindparam("language"),
+           MovementTotal.birth_year == bindparam("birth_year"), MovementTotal.kind == movement_log.INVITED,
+           MovementTotal.month.in_(bindparam("months", expanding=True)))
+    .group_by(MovementTotal.month)
+)
+
+
 def invitations_by_month(session, segment: Segment, months: list[date]) -> dict[date, int]:
-    rows = session.execute(
-        select(MovementTotal.month, func.sum(MovementTotal.count))
-        .where(MovementTotal.locality_id == segment.locality_id, MovementTotal.language == segment.language,
-               MovementTotal.birth_year == segment.birth_year, MovementTotal.kind == movement_log.INVITED,
-               MovementTotal.month.in_(months))
-        .group_by(MovementTotal.month)
-    ).all()
+    rows = session.execute(_INVITATIONS, dict(segment.as_dict(), months=months)).all()
     found = {month: int(n) for month, n in rows}
     return {month: found.get(month, 0) for month in months}
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..models import WAITING, Application, AuditEvent, District, MovementChange, MovementTotal
@@ -165,10 +165,7 @@ def _parts(month, tiers, counts, before, totals, ahead, mine, k) -> dict:
 
 def _own_events(session, application) -> list[tuple]:
     """(action, from, to, data, at, tier at the time) of the application's events, in order."""
-    rows = session.execute(
-        select(AuditEvent.action, AuditEvent.from_status, AuditEvent.to_status, AuditEvent.data, AuditEvent.at)
-        .where(AuditEvent.application == application.number).order_by(AuditEvent.seq)
-    ).all()
+    rows = session.execute(_OWN_EVENTS, {"number": application.number}).all()
     events = [(a, f, t, json.loads(d), clock.parse(at)) for a, f, t, d, at in rows]
     return [event + (tier,) for event, tier in movement_log.with_tiers(events, application.tier)]
 
@@ -195,16 +192,56 @@ def _own_changes(events, zone, months) -> dict:
     return found
 
 
-def _in(model, segment: Segment):
+# The statements are built once: building them per lookup cost more than running them.
+
+def _in(model, segment: Segment | None = None):
+    if segment is None:
+        return (model.locality_id == bindparam("locality_id"), model.language == bindparam("language"),
+                model.birth_year == bindparam("birth_year"))
     return (model.locality_id == segment.locality_id, model.language == segment.language,
             model.birth_year == segment.birth_year)
 
 
+def _last_running(group, ahead_of_me: bool):
+    """``running`` of the last change row of ``group``'s (segment, month, tier, kind), or of the last
+    one ahead of the application; NULL when there is none or the month is not closed yet."""
+    change = aliased(MovementChange)
+    conditions = [change.locality_id == group.locality_id, change.language == group.language,
+                  change.birth_year == group.birth_year, change.tier == group.tier, change.month == group.month,
+                  change.kind == group.kind]
+    if ahead_of_me:
+        mine = tuple_(bindparam("submitted_at", type_=MovementChange.submitted_at.type), bindparam("number"))
+        conditions.append(tuple_(change.submitted_at, change.number) < mine)
+    return (select(change.running).where(*conditions)
+            .order_by(change.submitted_at.desc(), change.number.desc()).limit(1).scalar_subquery())
+
+
+_OWN_EVENTS = (
+    select(AuditEvent.action, AuditEvent.from_status, AuditEvent.to_status, AuditEvent.data, AuditEvent.at)
+    .where(AuditEvent.application == bindparam("number")).order_by(AuditEvent.seq)
+)
+_TOTALS = (
+    select(MovementTotal.month, MovementTotal.tier, MovementTotal.kind, MovementTotal.count)
+    .where(*_in(MovementTotal), MovementTotal.month.in_(bindparam("months", expanding=True)))
+)
+_group = aliased(MovementTotal)
+_AHEAD_CLOSED = (
+    select(_group.month, _group.tier, _group.kind, _last_running(_group, True), _last_running(_group, False))
+    .where(*_in(_group), _group.tier.in_(bindparam("tiers", expanding=True)),
+           _group.month.in_(bindparam("months", expanding=True)), _group.kind.in_(CHANGE_KINDS))
+)
+_AHEAD_OPEN = (
+    select(MovementChange.month, MovementChange.tier, MovementChange.kind, func.sum(MovementChange.delta))
+    .where(*_in(MovementChange), MovementChange.tier.in_(bindparam("tiers", expanding=True)),
+           MovementChange.month.in_(bindparam("months", expanding=True)),
+           tuple_(MovementChange.submitted_at, MovementChange.number)
+           < tuple_(bindparam("submitted_at", type_=MovementChange.submitted_at.type), bindparam("number")))
+    .group_by(MovementChange.month, MovementChange.tier, MovementChange.kind)
+)
+
+
 def _totals(session, segment, months) -> dict:
-    rows = session.execute(
-        select(MovementTotal.month, MovementTotal.tier, MovementTotal.kind, MovementTotal.count)
-        .where(*_in(MovementTotal, segment), MovementTotal.month.in_(months))
-    ).all()
+    rows = session.execute(_TOTALS, dict(segment.as_dict(), months=months)).all()
     return {(m, t, kind): n for m, t, kind, n in rows}
 
 
@@ -213,41 +250,18 @@ def _before_sums(session, segment, application, tiers, months) -> dict:
 
     For a closed month (running sums filled) it is the running sum of the last row ahead: one index
     seek per (month, tier, kind), all in one statement; open months (the current one) are summed."""
-    mine = (application.submitted_at, application.number)
-    group = aliased(MovementTotal)
+    params = dict(segment.as_dict(), tiers=sorted(tiers), months=months, submitted_at=application.submitted_at,
+                  number=application.number)
     found, still_open = {}, set()
-    for month, tier, kind, ahead, last in session.execute(
-        select(group.month, group.tier, group.kind, _last_running(group, mine), _last_running(group, None))
-        .where(*_in(group, segment), group.tier.in_(sorted(tiers)), group.month.in_(months),
-               group.kind.in_(CHANGE_KINDS))
-    ):
+    for month, tier, kind, ahead, last in session.execute(_AHEAD_CLOSED, params):
         if last is None:
             still_open.add(month)
         else:
             found[(month, tier, kind)] = ahead or 0
     if still_open:
-        for month, tier, kind, total in session.execute(
-            select(MovementChange.month, MovementChange.tier, MovementChange.kind, func.sum(MovementChange.delta))
-            .where(*_in(MovementChange, segment), MovementChange.tier.in_(sorted(tiers)),
-                   MovementChange.month.in_(sorted(still_open)),
-                   tuple_(MovementChange.submitted_at, MovementChange.number) < tuple_(*mine))
-            .group_by(MovementChange.month, MovementChange.tier, MovementChange.kind)
-        ):
+        for month, tier, kind, total in session.execute(_AHEAD_OPEN, dict(params, months=sorted(still_open))):
             found[(month, tier, kind)] = int(total)
     return found
-
-
-def _last_running(group, before: tuple | None):
-    """``running`` of the last change row of ``group``'s (segment, month, tier, kind), or of the last
-    one ahead of ``before``; NULL when there is none or the month is not closed yet."""
-    change = aliased(MovementChange)
-    conditions = [change.locality_id == group.locality_id, change.language == group.language,
-                  change.birth_year == group.birth_year, change.tier == group.tier, change.month == group.month,
-                  change.kind == group.kind]
-    if before is not None:
-        conditions.append(tuple_(change.submitted_at, change.number) < tuple_(*before))
-    return (select(change.running).where(*conditions)
-            .order_by(change.submitted_at.desc(), change.number.desc()).limit(1).scalar_subquery())
 
 
 def _now(session, application, tiers, explanation) -> tuple[dict, dict]:
