@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 
@@ -49,6 +50,15 @@ STEPS = (("submitted", "new_applications"), ("returned", "came_in_ahead"), ("pri
          ("invited_or_placed", "invited_or_placed"), ("left", "left"))
 CHANGE_KINDS = tuple(kind for kind in movement_log.KINDS if kind != "submitted")  # kept row by row
 GAINS = frozenset({"invited_or_placed", "left"})  # reported as places gained
+# Labels for the parts, in the order applied (templates: ``PART_LABELS[name]`` beside each number).
+PART_LABELS = {
+    "own_privilege": _l("Your own privilege"),
+    "new_applications": _l("New applications placed ahead by the priority order"),
+    "came_in_ahead": _l("Returned to the queue ahead of you with their original date"),
+    "privileges": _l("Privileges of others verified or ended"),
+    "invited_or_placed": _l("Ahead of you: invited and took a place"),
+    "left": _l("Ahead of you: withdrew, aged out or were deactivated"),
+}
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,8 @@ def of(session, application, now: datetime, explanation: queue.Explanation | Non
 
 def last_months(now: datetime, zone: ZoneInfo, count: int = MONTHS) -> list[date]:
     """The 1st of each of the last ``count`` local calendar months, oldest first, this one last."""
-    year, month = (lambda d: (d.year, d.month))(now.astimezone(zone).date())
-    found = []
+    local = now.astimezone(zone).date()
+    year, month, found = local.year, local.month, []
     for _ in range(count):
         found.append(date(year, month, 1))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
