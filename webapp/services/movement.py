@@ -37,7 +37,7 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, case, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..models import WAITING, Application, AuditEvent, District, MovementChange, MovementTotal
@@ -212,18 +212,26 @@ def _in(model, segment: Segment | None = None):
             model.birth_year == segment.birth_year)
 
 
-def _last_running(group, ahead_of_me: bool):
-    """``running`` of the last change row of ``group``'s (segment, month, tier, kind), or of the last
-    one ahead of the application; NULL when there is none or the month is not closed yet."""
-    change = aliased(MovementChange)
-    conditions = [change.locality_id == group.locality_id, change.language == group.language,
-                  change.birth_year == group.birth_year, change.tier == group.tier, change.month == group.month,
-                  change.kind == group.kind]
-    if ahead_of_me:
-        mine = tuple_(bindparam("submitted_at", type_=MovementChange.submitted_at.type), bindparam("number"))
-        conditions.append(tuple_(change.submitted_at, change.number) < mine)
-    return (select(change.running).where(*conditions)
-            .order_by(change.submitted_at.desc(), change.number.desc()).limit(1).scalar_subquery())
+def _ahead_in_group(group):
+    """The net change of the rows of ``group``'s (segment, month, tier, kind) ahead of the
+    application: the running sum of the last of them once the month is closed (one index seek),
+    otherwise their sum (the current month's rows, an index range). CASE evaluates only one."""
+    def rows(ahead_of_me: bool, *columns):
+        change = aliased(MovementChange)
+        conditions = [change.locality_id == group.locality_id, change.language == group.language,
+                      change.birth_year == group.birth_year, change.tier == group.tier,
+                      change.month == group.month, change.kind == group.kind]
+        if ahead_of_me:
+            mine = tuple_(bindparam("submitted_at", type_=MovementChange.submitted_at.type), bindparam("number"))
+            conditions.append(tuple_(change.submitted_at, change.number) < mine)
+        return change, select(*(column(change) for column in columns)).where(*conditions)
+
+    change, last = rows(False, lambda c: c.running)
+    last = last.order_by(change.submitted_at.desc(), change.number.desc()).limit(1).scalar_subquery()
+    change, ahead = rows(True, lambda c: c.running)
+    ahead = ahead.order_by(change.submitted_at.desc(), change.number.desc()).limit(1).scalar_subquery()
+    _, summed = rows(True, lambda c: func.sum(c.delta))
+    return case((last.is_(None), func.coalesce(summed.scalar_subquery(), 0)), else_=func.coalesce(ahead, 0))
 
 
 _OWN_EVENTS = (
@@ -235,18 +243,10 @@ _TOTALS = (
     .where(*_in(MovementTotal), MovementTotal.month.in_(bindparam("months", expanding=True)))
 )
 _group = aliased(MovementTotal)
-_AHEAD_CLOSED = (
-    select(_group.month, _group.tier, _group.kind, _last_running(_group, True), _last_running(_group, False))
+_AHEAD = (
+    select(_group.month, _group.tier, _group.kind, _ahead_in_group(_group))
     .where(*_in(_group), _group.tier.in_(bindparam("tiers", expanding=True)),
            _group.month.in_(bindparam("months", expanding=True)), _group.kind.in_(CHANGE_KINDS))
-)
-_AHEAD_OPEN = (
-    select(MovementChange.month, MovementChange.tier, MovementChange.kind, func.sum(MovementChange.delta))
-    .where(*_in(MovementChange), MovementChange.tier.in_(bindparam("tiers", expanding=True)),
-           MovementChange.month.in_(bindparam("months", expanding=True)),
-           tuple_(MovementChange.submitted_at, MovementChange.number)
-           < tuple_(bindparam("submitted_at", type_=MovementChange.submitted_at.type), bindparam("number")))
-    .group_by(MovementChange.month, MovementChange.tier, MovementChange.kind)
 )
 
 
@@ -256,22 +256,11 @@ def _totals(session, segment, months) -> dict:
 
 
 def _before_sums(session, segment, application, tiers, months) -> dict:
-    """Net changes of the applications ahead of this one in each of ``tiers``, per month and kind.
-
-    For a closed month (running sums filled) it is the running sum of the last row ahead: one index
-    seek per (month, tier, kind), all in one statement; open months (the current one) are summed."""
+    """Net changes of the applications ahead of this one in each of ``tiers``, per month and kind:
+    one statement, one index seek per (month, tier, kind) of a closed month (``_ahead_in_group``)."""
     params = dict(segment.as_dict(), tiers=sorted(tiers), months=months, submitted_at=application.submitted_at,
                   number=application.number)
-    found, still_open = {}, set()
-    for month, tier, kind, ahead, last in session.execute(_AHEAD_CLOSED, params):
-        if last is None:
-            still_open.add(month)
-        else:
-            found[(month, tier, kind)] = ahead or 0
-    if still_open:
-        for month, tier, kind, total in session.execute(_AHEAD_OPEN, dict(params, months=sorted(still_open))):
-            found[(month, tier, kind)] = int(total)
-    return found
+    return {(month, tier, kind): int(ahead) for month, tier, kind, ahead in session.execute(_AHEAD, params)}
 
 
 def _now(session, application, tiers, explanation) -> tuple[dict, dict]:
