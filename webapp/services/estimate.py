@@ -21,7 +21,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 
-from ..models import District, MovementTotal
+from ..models import MovementTotal
 from . import movement_log, queue
 from .movement import last_months
 from .queue import Segment
@@ -57,7 +57,7 @@ def for_application(session, application, now: datetime,
     the lookup's ``queue.explain`` result when there is one."""
     if not application.waiting:
         return None
-    district = session.get(District, application.district_id)
+    district = application.district  # held by the application: loaded once for both pieces
     zone = ZoneInfo(district.timezone)
     months = last_months(now, zone, 13)
     past, current = months[:-1], months[-1]

@@ -37,10 +37,10 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, func, select, tuple_
+from sqlalchemy import and_, bindparam, case, func, select, tuple_
 from sqlalchemy.orm import aliased
 
-from ..models import WAITING, Application, AuditEvent, District, MovementChange, MovementTotal
+from ..models import WAITING, Application, AuditEvent, MovementChange, MovementTotal
 from . import clock, movement_log, queue
 from .queue import Counts, Segment
 
@@ -93,20 +93,19 @@ class MonthMovement:
 def of(session, application, now: datetime, explanation: queue.Explanation | None = None) -> list[MonthMovement]:
     """The last 12 calendar months, oldest first, the current one (up to ``now``) last. Pass the
     lookup's ``queue.explain`` result when there is one: it saves counting the segment again."""
-    district = session.get(District, application.district_id)
+    district = application.district  # held by the application: loaded once for both pieces
     zone, k = ZoneInfo(district.timezone), district.priority_ratio
     months = last_months(now, zone)
     bounds = [datetime.combine(m, time(0), tzinfo=zone).astimezone(timezone.utc) for m in months] + [None]
     own_events = _own_events(session, application)
     states = [_state_at(own_events, bound) for bound in bounds]  # (waiting, tier) at each bound
-    segment = Segment.of(application)
-    totals = _totals(session, segment, months)
-    invitations = [sum(totals.get((m, t, movement_log.INVITED), 0) for t in TIERS) for m in months]
     tiers = {tier for waiting, tier in states if waiting}
+    segment = Segment.of(application)
+    totals, ahead = _segment_months(session, segment, application, tiers, months)
+    invitations = [sum(totals.get((m, t, movement_log.INVITED), 0) for t in TIERS) for m in months]
     if not tiers:
         return [MonthMovement(m, None, None, invitations=n) for m, n in zip(months, invitations)]
     counts, before = _now(session, application, tiers, explanation)
-    ahead = _before_sums(session, segment, application, tiers, months)
     mine = _own_changes(own_events, zone, months)
     counts_at, before_at = _walk_back(months, counts, before, totals, ahead)
     result = []
@@ -238,29 +237,26 @@ _OWN_EVENTS = (
     select(AuditEvent.action, AuditEvent.from_status, AuditEvent.to_status, AuditEvent.data, AuditEvent.at)
     .where(AuditEvent.application == bindparam("number")).order_by(AuditEvent.seq)
 )
-_TOTALS = (
-    select(MovementTotal.month, MovementTotal.tier, MovementTotal.kind, MovementTotal.count)
-    .where(*_in(MovementTotal), MovementTotal.month.in_(bindparam("months", expanding=True)))
-)
 _group = aliased(MovementTotal)
-_AHEAD = (
-    select(_group.month, _group.tier, _group.kind, _ahead_in_group(_group))
-    .where(*_in(_group), _group.tier.in_(bindparam("tiers", expanding=True)),
-           _group.month.in_(bindparam("months", expanding=True)), _group.kind.in_(CHANGE_KINDS))
+_SEGMENT_MONTHS = (
+    select(_group.month, _group.tier, _group.kind, _group.count,
+           case((and_(_group.tier.in_(bindparam("tiers", expanding=True)), _group.kind.in_(CHANGE_KINDS)),
+                 _ahead_in_group(_group))))
+    .where(*_in(_group), _group.month.in_(bindparam("months", expanding=True)))
 )
 
 
-def _totals(session, segment, months) -> dict:
-    rows = session.execute(_TOTALS, dict(segment.as_dict(), months=months)).all()
-    return {(m, t, kind): n for m, t, kind, n in rows}
-
-
-def _before_sums(session, segment, application, tiers, months) -> dict:
-    """Net changes of the applications ahead of this one in each of ``tiers``, per month and kind:
-    one statement, one index seek per (month, tier, kind) of a closed month (``_ahead_in_group``)."""
+def _segment_months(session, segment, application, tiers, months) -> tuple[dict, dict]:
+    """One statement: the segment's monthly totals per (month, tier, kind), and for the rows kept one
+    by one in ``tiers``, the net change of those ahead of the application (``_ahead_in_group``)."""
     params = dict(segment.as_dict(), tiers=sorted(tiers), months=months, submitted_at=application.submitted_at,
                   number=application.number)
-    return {(month, tier, kind): int(ahead) for month, tier, kind, ahead in session.execute(_AHEAD, params)}
+    totals, ahead = {}, {}
+    for month, tier, kind, count, before in session.execute(_SEGMENT_MONTHS, params):
+        totals[(month, tier, kind)] = count
+        if before is not None:
+            ahead[(month, tier, kind)] = int(before)
+    return totals, ahead
 
 
 def _now(session, application, tiers, explanation) -> tuple[dict, dict]:
