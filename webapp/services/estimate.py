@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import bindparam, func, select
 
 from ..models import MovementTotal
@@ -46,9 +47,13 @@ class Estimate:
                  earliest=format_date(self.earliest, "LLLL yyyy"), latest=format_date(self.latest, "LLLL yyyy"))
 
     def describe_method(self) -> str:
-        return _("Estimated from the %(count)d invitations in this queue over the last 12 months, assuming the "
-                 "coming months bring between three quarters and one and a quarter as many as the same months "
-                 "did; not a promise.", count=self.invitations_last_12_months)
+        return ngettext(
+            "Estimated from the %(num)d invitation in this queue over the last 12 months, assuming the coming "
+            "months bring between three quarters and one and a quarter as many as the same months did; not a "
+            "promise.",
+            "Estimated from the %(num)d invitations in this queue over the last 12 months, assuming the coming "
+            "months bring between three quarters and one and a quarter as many as the same months did; not a "
+            "promise.", self.invitations_last_12_months)
 
 
 def for_application(session, application, now: datetime,
