@@ -10,7 +10,7 @@ from sqlalchemy import select
 from . import cli_jobs
 from .extensions import db
 from .models import District, Kindergarten
-from .services import audit, calendar, clock, errors, sweep, tasks, users
+from .services import audit, calendar, clock, errors, movement_log, sweep, tasks, users
 
 
 def register(app) -> None:
@@ -19,6 +19,7 @@ def register(app) -> None:
     app.cli.add_command(calendar_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(movement_group)
     cli_jobs.register(app)
 
 
@@ -99,6 +100,21 @@ def audit_checkpoint(day) -> None:
     row = audit.checkpoint(db.session, day.date())
     tasks.commit(db.session)
     click.echo(f"{row.day} seq={row.seq} {row.hash}" if row else "no events by then")
+
+
+movement_group = AppGroup("movement", help="The derived tables of \"Movement explained\".")
+
+
+@movement_group.command("rebuild")
+@click.option("--now", help="Pretend it is this moment (ISO 8601).")
+@click.option("--months", default=movement_log.REBUILD_MONTHS, show_default=True, type=click.IntRange(1, 240),
+              help="How many months of the audit chain to read.")
+def movement_rebuild(now: str | None, months: int) -> None:
+    """Derive the monthly waiting-set changes again from the audit chain."""
+    _pin_clock(now)
+    read = movement_log.rebuild(db.session, clock.now(), months)
+    tasks.commit(db.session)
+    click.echo(f"movement tables rebuilt from {read} audit events")
 
 
 users_group = AppGroup("users", help="Accounts.")

@@ -117,8 +117,9 @@ def test_daily_jobs_run_once_a_day_and_reminders_wait_for_their_hour(factory, se
     year = Year(factory)
     unconfirmed = year.apply(date(2022, 5, 17), at(date(2025, 3, 3), 12))
     clock.set(at(date(2026, 9, 1), 0) + timedelta(minutes=5))
-    assert [job.name for job in daily.due(session, clock.now(), SCHEDULE)] == ["sweep", "audit_checkpoint"]
-    assert set(daily.run_due(session, clock.now(), SCHEDULE)) == {"sweep", "audit_checkpoint"}
+    assert [job.name for job in daily.due(session, clock.now(), SCHEDULE)] == [
+        "sweep", "audit_checkpoint", "movement_months"]
+    assert set(daily.run_due(session, clock.now(), SCHEDULE)) == {"sweep", "audit_checkpoint", "movement_months"}
     assert _sent(session, "reminder.interest") == set()  # parents are not messaged at midnight
 
     clock.set(at(date(2026, 9, 1), 10))

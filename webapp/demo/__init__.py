@@ -20,7 +20,7 @@ import click
 from sqlalchemy import func, select
 
 from ..models import Application, AuditCheckpoint, Child, District, User
-from ..services import audit, clock, tasks
+from ..services import audit, clock, movement_log, tasks
 from . import bulk, district, history, names, rows
 from .lifecycle import Lifecycle
 from .population import Generator
@@ -55,10 +55,15 @@ def seed(session, applications: int = 2000, seed: int = 1, only_if_empty: bool =
     ids, demo_application_id = _write(session, world, population, past, calendar)
     tasks.commit(session)
     phases.done("bulk write")
+    movement_log.rebuild(session, now)  # the bulk rows bypassed the audit hook that keeps it current
+    tasks.commit(session)
+    phases.done("movement")
     bulk.analyze(session)
     phases.done("analyze")
     del population, past  # the history below needs none of it; give the memory back first
     history.Player(session, world, rng, start, now, demo_parent_id=ids.user).play(demo_application_id)
+    movement_log.close_months(session, now)  # the history may reach back into last month
+    tasks.commit(session)
     phases.done("history")
     return _summary(session, world, seed, now, phases.total())
 

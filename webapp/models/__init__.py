@@ -2,6 +2,7 @@
 from .accounts import CODE_PURPOSES, PhoneCode
 from .applications import FINAL, MAX_PREFERENCES, STATUSES, WAITING, Application, ApplicationPreference
 from .geography import District, Group, Kindergarten, Locality
+from .movement import MovementChange, MovementTotal
 from .people import ROLES, Child, User, mask_name
 from .placement import ACTIVE_SEAT_STATES, Bulletin, Referral, Seat
 from .privileges import TIERS, PrivilegeCategory, PrivilegeClaim
@@ -11,5 +12,6 @@ __all__ = [
     "ACTIVE_SEAT_STATES", "CODE_PURPOSES", "FINAL", "MAX_PREFERENCES", "ROLES", "STATUSES", "TIERS", "WAITING",
     "Application", "ApplicationPreference", "AuditCheckpoint", "AuditEvent", "Bulletin",
     "CalendarOverride", "Child", "District", "Group", "JobRun", "Kindergarten", "Locality", "Lock",
-    "Notification", "PhoneCode", "PrivilegeCategory", "PrivilegeClaim", "Referral", "Seat", "User", "mask_name",
+    "MovementChange", "MovementTotal", "Notification", "PhoneCode", "PrivilegeCategory", "PrivilegeClaim",
+    "Referral", "Seat", "User", "mask_name",
 ]

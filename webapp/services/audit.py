@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditCheckpoint, AuditEvent
-from . import clock, locks
+from . import clock, locks, movement_log
 from .actors import Actor
 
 GENESIS = "0" * 64
@@ -127,6 +127,7 @@ def flush_pending(session) -> None:
         row = build_row(seq, prev, item)
         session.add(row)
         prev = row.hash
+    movement_log.note(session, pending)  # the derived tables of "Movement explained", same transaction
 
 
 @event.listens_for(Session, "before_commit")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from ..models import JobRun
-from . import audit, reminders, sweep, tasks
+from . import audit, movement_log, reminders, sweep, tasks
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,16 @@ def _checkpoint(session, now, today):
     return row.seq if row else 0
 
 
+def _close_movement_months(session, now, today):
+    written = movement_log.close_months(session, now)
+    tasks.commit(session)
+    return written
+
+
 JOBS = (
     DailyJob("sweep", _sweep),
     DailyJob("audit_checkpoint", _checkpoint),
+    DailyJob("movement_months", _close_movement_months),
     DailyJob("interest_reminders", lambda session, now, today: reminders.send_interest_reminders(session, now),
              reminder=True),
     DailyJob("deadline_reminders", lambda session, now, today: reminders.send_deadline_reminders(session, now),
