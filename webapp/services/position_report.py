@@ -1,10 +1,11 @@
 """Everything the public lookup page shows for one application (DESIGN §4, §8): its position and the
 count ahead in each tier (lookup.position_of, the same answer the JSON API gives, so that an IIN
 lookup shows exactly what a number lookup shows), the district's ratio, what happens next and by
-when, and its public history."""
+when, its public history, how its position moved month by month and why (services.movement), and
+a waiting-time range where there is enough history (services.estimate)."""
 import re
 
-from . import application_status, iin, lookup, queue
+from . import application_status, estimate, iin, lookup, movement, queue
 
 DIGITS = re.compile(r"[0-9]+")
 
@@ -21,5 +22,10 @@ def report(session, query: str, now) -> dict:
         next_step=application_status.next_step(session, application, now),
         history=application_status.history(session, application.number),
         timezone=application.district.timezone,
+        movement=[], estimate=None,
     )
+    if application.waiting:
+        explanation = queue.explain(session, application)
+        found.update(movement=movement.of(session, application, now, explanation),
+                     estimate=estimate.for_application(session, application, now, explanation))
     return found

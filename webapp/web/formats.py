@@ -7,7 +7,7 @@ from ..services import clock
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(day=day, moment=moment, number=number)
+    app.jinja_env.filters.update(day=day, month=month, moment=moment, number=number)
 
 
 def _instant(value):
@@ -22,6 +22,11 @@ def day(value) -> str:
     if isinstance(value, datetime):
         return format_date(value, "long")  # converts to BABEL_DEFAULT_TIMEZONE first
     return format_date(value, "long") if isinstance(value, date) else str(value)
+
+
+def month(value) -> str:
+    """"March 2026": a month as a calendar names it (standalone form, as Kazakh and Russian need)."""
+    return format_date(value, "LLLL yyyy") if value is not None else ""
 
 
 def moment(value) -> str:

@@ -2,6 +2,7 @@
 ownership, audit actions), translated lazily into the visitor's language."""
 from flask_babel import lazy_gettext as _l
 
+from ..services.movement import PART_LABELS as MOVEMENT_PARTS
 from ..services.transitions import STATUS_LABELS
 
 TIERS = {
@@ -51,5 +52,5 @@ def translated(mapping: dict) -> dict:
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         TIERS=TIERS, TEACHING_LANGUAGES=TEACHING_LANGUAGES, STATUSES=STATUS_LABELS,
-        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, action_label=action_label, translated=translated,
+        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, MOVEMENT_PARTS=MOVEMENT_PARTS, action_label=action_label, translated=translated,
     )
