@@ -3,6 +3,7 @@ not a number, in the clerk's language."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from ...web.labels import TEACHING_LANGUAGES
@@ -40,7 +41,8 @@ class GroupForm(FlaskForm):
         DataRequired(_l("Enter the group's name.")), Length(max=100, message=_l("The name is too long."))])
     birth_year = IntegerField(_l("Year of birth of the children"), validators=[
         InputRequired(_l("Enter a year, such as 2022.")), NumberRange(2000, 2100, _l("Enter a year, such as 2022."))])
-    language = SelectField(_l("Language of instruction"), choices=list(TEACHING_LANGUAGES.items()),
+    language = SelectField(_l("Language of instruction"),
+                           choices=[SelectChoice(code, label) for code, label in TEACHING_LANGUAGES.items()],
                            validators=[DataRequired(_l("Choose the language of instruction."))])
     capacity = IntegerField(_l("Capacity (places)"), validators=[
         InputRequired(_l("Enter the number of places.")), NumberRange(1, 60, _l("The capacity must be between 1 and 60."))])
@@ -65,7 +67,8 @@ class _ReasonForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reason.choices = [("", _l("Choose…"))] + list(self.REASONS.items())
+        self.reason.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(code, label) for code, label in self.REASONS.items()]
 
     def validate_note(self, field):
         if self.reason.data == "other" and not (field.data or "").strip():
