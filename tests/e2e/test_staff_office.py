@@ -18,7 +18,7 @@ from webapp.services.actors import Actor
 from webapp.services.queue import Segment
 
 from ..conftest import DEFAULT_NOW
-from .conftest import PHONE, describe_violations, screenshot, serious_violations
+from .conftest import BACKENDS, PHONE, describe_violations, screenshot, serious_violations
 
 LANGUAGES = ["kk", "ru"]
 
@@ -72,6 +72,7 @@ def _public_free_places(site, kindergarten_id, group_id):
     return next(g["free_places"] for g in card["groups"] if g["id"] == group_id)
 
 
+@pytest.mark.parametrize("site", BACKENDS, indirect=True)
 def test_a_whole_intake_from_the_browser(site, page):
     kindergarten_id, group_id, segment = _in_app(site, _clerk_group)
     expected = _in_app(site, lambda s: _first_in_line(s, segment, kindergarten_id))

@@ -1,5 +1,9 @@
 """Groups and bulletins in the office: what is truly free, announced, claimed and withdrawn."""
+from datetime import timedelta
+
 from sqlalchemy import select
+
+from webapp.services import clock
 
 from webapp.extensions import db
 from webapp.models import Bulletin, Group
@@ -112,8 +116,22 @@ def test_the_dashboard_counts_every_place(office, world):
     assert fresh(invited).status == "invited"
     page = office.get("/staff").get_data(as_text=True)
     # capacity 25: enrolled 0, reserved 1, held 1, referred 1 → 22 truly free, 1 of them on offer
-    row = page.split(world.group.name, 1)[1].split("</tr>", 1)[0]
+    row = page.split('id="groups"', 1)[1].split(world.group.name, 1)[1].split("</tr>", 1)[0]
     for label, value in (("Capacity", "25"), ("Enrolled", "0"), ("Reserved", "1"), ("Held", "1"),
                          ("Referred", "1"), ("On offer", "1")):
         assert f'data-label="{label}">{value}</td>' in row, label
     assert '<strong>22</strong>' in row
+
+
+def test_the_bulletin_page_waits_for_distribution_with_htmx(office, world):
+    """Nobody waits in this queue, so the first run invites nobody: the page asks again for a minute."""
+    response = post(office, f"/staff/groups/{world.group.id}/bulletins/new", {"places": "1"})
+    url = response.headers["Location"]
+    page = office.get(url).get_data(as_text=True)
+    assert 'id="bulletin-seats" hx-get="' + url + '"' in page and "Nobody has been invited yet" in page
+    partial = office.get(url, headers={"HX-Request": "true"})
+    text = partial.get_data(as_text=True)
+    assert text.strip().startswith('<section id="bulletin-seats"')
+    assert "<html" not in text and "HX-Request" in partial.headers["Vary"]
+    clock.advance(timedelta(minutes=2))
+    assert "hx-get" not in office.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)

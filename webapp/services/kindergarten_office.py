@@ -5,6 +5,7 @@ arrivals. Read-only; every change goes through the transition services.
 Scope: everything is looked up through the kindergarten of the account. An id of another
 kindergarten's bulletin, group or application is "not found", never someone else's data."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -17,6 +18,7 @@ from .errors import NotFound
 
 LIVE = ("reserved", "held", "referred")
 WAITED_TOO_LONG = 2  # working days; more is flagged (DESIGN §5)
+DISTRIBUTION_GRACE = timedelta(minutes=1)  # how long the bulletin page waits for the first invitations
 
 
 @dataclass
@@ -113,6 +115,12 @@ def bulletin_seats(session, bulletin_id: int) -> list[Seat]:
         select(Seat).options(joinedload(Seat.application).joinedload(Application.child), joinedload(Seat.referral))
         .where(Seat.bulletin_id == bulletin_id).order_by(Seat.id)
     ).unique())
+
+
+def distribution_pending(found: Bulletin, seats: list, now) -> bool:
+    """Published a moment ago and nobody invited yet: the distribution job may still be running."""
+    return (found.status == "published" and not seats and found.published_at is not None
+            and now - found.published_at < DISTRIBUTION_GRACE)
 
 
 def waiting_responses(session, kindergarten: Kindergarten, now) -> list[dict]:

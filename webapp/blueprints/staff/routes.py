@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...services import bulletins, clock, groups, kindergarten_office as office, referrals, tasks
 from ...services.errors import DomainError, InvalidInput, NotFound
+from ...web.rendering import page_or_partial
 from . import bp
 from .access import actor
 from .forms import BulletinForm, EmptyForm, ExtendForm, GroupForm, NoShowForm, RejectForm, WithdrawForm
@@ -212,8 +213,10 @@ def withdraw_places(bulletin_id: int):
 
 def _bulletin_page(bulletin_id: int, form=None, status: int = 200):
     found = office.bulletin(db.session, actor(), bulletin_id)
-    return render_template("staff/bulletin.html", bulletin=found, seats=office.bulletin_seats(db.session, found.id),
-                           form=form or WithdrawForm(formdata=None)), status
+    seats = office.bulletin_seats(db.session, found.id)
+    return page_or_partial("staff/bulletin.html", "staff/_seats.html", status, bulletin=found, seats=seats,
+                           waiting_for_distribution=office.distribution_pending(found, seats, clock.now()),
+                           form=form or WithdrawForm(formdata=None))
 
 
 # --- helpers ------------------------------------------------------------------------------------
