@@ -45,7 +45,8 @@ class GroupForm(FlaskForm):
                            choices=[SelectChoice(code, label) for code, label in TEACHING_LANGUAGES.items()],
                            validators=[DataRequired(_l("Choose the language of instruction."))])
     capacity = IntegerField(_l("Capacity (places)"), validators=[
-        InputRequired(_l("Enter the number of places.")), NumberRange(1, 60, _l("The capacity must be between 1 and 60."))])
+        InputRequired(_l("Enter the number of places.")),
+        NumberRange(1, 60, _l("The capacity must be between 1 and 60."))])
 
 
 class BulletinForm(FlaskForm):
