@@ -84,11 +84,13 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.staff import bp as staff_bp
 
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
     csrf.exempt(api_bp)  # read-only JSON, no cookies acted upon
 
 

@@ -81,3 +81,29 @@ def _load(session, bulletin_id: int, actor) -> Bulletin:
     locks.segment(session, *bulletin.segment)
     session.refresh(bulletin)
     return bulletin
+
+
+def withdraw_places(session, bulletin_id: int, count: int, actor, now, reason: str) -> Bulletin:
+    """Take back ``count`` unclaimed places of an open bulletin, with a public reason. Claimed seats
+    are never touched; a bulletin left with no place at all is withdrawn (or closed, if published)."""
+    bulletin = _load(session, bulletin_id, actor)
+    if bulletin.status not in OPEN:
+        raise WrongState(_l("This bulletin is already closed."))
+    if not (reason or "").strip():
+        raise InvalidInput(_l("Please give a reason."))
+    unclaimed = bulletin.places - bulletin.claimed
+    if count < 1 or count > unclaimed:
+        raise InvalidInput(_l("You can withdraw between 1 and %(unclaimed)d places."), unclaimed=unclaimed)
+    bulletin.places -= count
+    if bulletin.places == 0:
+        bulletin.status = "closed" if bulletin.status == "published" else "withdrawn"
+    audit.record(session, "bulletin.places_withdrawn", actor=actor, at=now, reason=reason.strip(),
+                 data={"bulletin_id": bulletin.id, "withdrawn": count, "places": bulletin.places,
+                       "claimed": bulletin.claimed, "status": bulletin.status})
+    return bulletin
+
+
+def announce(session, group_id: int, places: int, actor, now) -> Bulletin:
+    """What the office's one button does: a bulletin created and published at once."""
+    bulletin = create(session, group_id, places, actor, now)
+    return publish(session, bulletin.id, actor, now)

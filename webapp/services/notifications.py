@@ -23,6 +23,7 @@ TEXTS = {
     "referral.issued": _l("Kezek: referral for %(number)s. Sign the contract by %(due)s."),
     "referral.extended": _l("Kezek: referral for %(number)s extended to %(due)s."),
     "referral.expired": _l("Kezek: referral %(number)s expired, stop-list until %(until)s."),
+    "referral.no_show": _l("Kezek: referral %(number)s cancelled, no contract; stop-list until %(until)s."),
     "referral.declined": _l("Kezek: referral %(number)s declined, stop-list until %(until)s."),
     "application.enrolled": _l("Kezek: %(number)s enrolled. Welcome!"),
     "stop_list.ended": _l("Kezek: %(number)s is back in the queue."),

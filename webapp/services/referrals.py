@@ -41,20 +41,24 @@ def activate(session, application_id: int, actor, now) -> Referral:
     return referral
 
 
-def reject(session, application_id: int, actor, now, reason: str) -> None:
+def reject(session, application_id: int, actor, now, reason: str, note: str = "") -> None:
     """The kindergarten turns the response down; the child returns to the queue with its date
-    (or leaves it, if meanwhile it reached school age or missed the 1 October confirmation)."""
+    (or leaves it, if meanwhile it reached school age or missed the 1 October confirmation).
+
+    ``reason`` is public (the audit feed); the clerk's free-text ``note`` may name people, so it
+    enters the event only through its private digest."""
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
     require_status(application, "responded")
     _require_reason(reason)
     seats.release(session, seat, "rejected", now)
     to_status = applications.returning_status(application, now)
-    move(session, application, to_status, action="response.rejected", actor=actor, now=now, reason=reason)
+    move(session, application, to_status, action="response.rejected", actor=actor, now=now, reason=reason,
+         private={"note": note.strip()} if note and note.strip() else None)
     tell_parent(session, application, "response.rejected")
 
 
-def extend(session, application_id: int, actor, now, until_day, reason: str) -> Referral:
+def extend(session, application_id: int, actor, now, until_day, reason: str, note: str = "") -> Referral:
     """Move the contract deadline to the end of ``until_day`` (local); once, ≤ 30 days from issue."""
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
@@ -75,7 +79,7 @@ def extend(session, application_id: int, actor, now, until_day, reason: str) -> 
     referral.due_at, referral.extended, referral.extension_reason = until, True, reason
     seat.deadline_at, seat.updated_at = until, now
     move(session, application, "referred", action="referral.extended", actor=actor, now=now, reason=reason,
-         data={"referral": referral.number, "due_at": iso(until)})
+         private={"note": note.strip()} if note and note.strip() else None, data={"referral": referral.number, "due_at": iso(until)})
     tell_parent(session, application, "referral.extended", due=calendar.local_day_text(application.district, until))
     tasks.defer(session, "schedule_seat_deadline", seat.id)
     return referral
@@ -101,6 +105,17 @@ def enrol(session, application_id: int, actor, now) -> None:
          data={"seat_id": seat.id, "group_id": seat.bulletin.group_id})
     tell_parent(session, application, "application.enrolled")
     tasks.defer(session, "cancel_seat_deadline", seat.id)
+
+
+def record_no_show(session, application_id: int, actor, now, reason: str, note: str = "") -> None:
+    """The parent did not come to sign the contract: the kindergarten cancels the referral. The child
+    goes on the stop-list exactly as after a missed deadline (DESIGN §5), counted from today."""
+    application, seat = _with_seat(session, application_id)
+    require_kindergarten(actor, seat.bulletin.kindergarten)
+    require_status(application, "referred")
+    _require_reason(reason)
+    _lapse(session, application, seat, now, actor, "referral.no_show", "cancelled", reason=reason,
+           private={"note": note.strip()} if note and note.strip() else None)
 
 
 def decline(session, application_id: int, actor, now) -> None:
@@ -132,15 +147,16 @@ def find_by_token(session, token: str) -> Referral | None:
     return session.scalars(select(Referral).where(Referral.token == token)).first()
 
 
-def _lapse(session, application, seat, now, actor, action, referral_status, since=None) -> None:
+def _lapse(session, application, seat, now, actor, action, referral_status, since=None, reason="",
+           private=None) -> None:
     seat.referral.status = referral_status
     seats.release(session, seat, referral_status, now)
     until = calendar.end_of_nth_working_day(session, application.district, since or now,
                                             STOP_LIST_WORKING_DAYS)
     application.stop_listed_until = until
     tasks.defer(session, "schedule_stop_list_end", application.id)
-    move(session, application, "stop_listed", action=action, actor=actor, now=now,
-         data={"referral": seat.referral.number, "stop_listed_until": iso(until)})
+    move(session, application, "stop_listed", action=action, actor=actor, now=now, reason=reason,
+         private=private, data={"referral": seat.referral.number, "stop_listed_until": iso(until)})
     tell_parent(session, application, action, until=calendar.local_day_text(application.district, until))
 
 

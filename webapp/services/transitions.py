@@ -40,12 +40,12 @@ def require_status(application: Application, *allowed: str) -> None:
 
 
 def move(session, application: Application, to_status: str, *, action: str, actor, now,
-         reason: str = "", data: dict | None = None) -> None:
+         reason: str = "", data: dict | None = None, private: dict | None = None) -> None:
     from_status = application.status
     application.status = to_status
     application.updated_at = now
     audit.record(session, action, actor=actor, application=application, from_status=from_status,
-                 to_status=to_status, reason=reason, data=data, at=now)
+                 to_status=to_status, reason=reason, data=data, at=now, private=private)
 
 
 def tell_parent(session, application: Application, event: str, key_suffix: str = "", **params) -> None:

@@ -16,6 +16,18 @@ REFERRAL_STATES = {
     "valid": _l("valid"), "used": _l("used: the child has been enrolled"),
     "expired": _l("expired"), "cancelled": _l("cancelled"),
 }
+BULLETIN_STATUSES = {
+    "draft": _l("draft"), "published": _l("published"), "closed": _l("closed"), "withdrawn": _l("withdrawn"),
+}
+SEAT_STATES = {
+    "reserved": _l("reserved: invited, waiting for the response"), "held": _l("held: responded, waiting for activation"),
+    "referred": _l("referred: waiting for the contract"), "filled": _l("filled: enrolled"), "released": _l("released"),
+}
+SEAT_RELEASES = {
+    "expired": _l("deadline missed"), "declined": _l("declined by the parent"), "rejected": _l("response rejected"),
+    "cancelled": _l("referral cancelled"), "moved": _l("moved to another bulletin"), "withdrawn": _l("application withdrawn"),
+    "aged_out": _l("school age"),
+}
 
 ACTIONS = {
     "application.submitted": _l("Application submitted"),
@@ -37,6 +49,12 @@ ACTIONS = {
     "application.withdrawn": _l("Withdrawn"),
     "distribution.run": _l("Distribution of free places"),
     "bulletin.published": _l("Bulletin published"),
+    "bulletin.closed": _l("Bulletin closed"),
+    "bulletin.withdrawn": _l("Bulletin withdrawn"),
+    "bulletin.places_withdrawn": _l("Unclaimed places withdrawn from a bulletin"),
+    "referral.no_show": _l("Referral cancelled: no contract"),
+    "group.created": _l("Group created"),
+    "group.changed": _l("Group changed"),
 }
 
 
@@ -52,5 +70,7 @@ def translated(mapping: dict) -> dict:
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         TIERS=TIERS, TEACHING_LANGUAGES=TEACHING_LANGUAGES, STATUSES=STATUS_LABELS,
-        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, MOVEMENT_PARTS=MOVEMENT_PARTS, action_label=action_label, translated=translated,
+        OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, MOVEMENT_PARTS=MOVEMENT_PARTS,
+        BULLETIN_STATUSES=BULLETIN_STATUSES, SEAT_STATES=SEAT_STATES, SEAT_RELEASES=SEAT_RELEASES,
+        action_label=action_label, translated=translated,
     )
