@@ -5,10 +5,11 @@ from .people import ROLES, Child, User, mask_name
 from .placement import ACTIVE_SEAT_STATES, Bulletin, Referral, Seat
 from .privileges import TIERS, PrivilegeCategory, PrivilegeClaim
 from .records import AuditCheckpoint, AuditEvent, CalendarOverride, JobRun, Lock, Notification
+from .tally import QueueCount, QueueTally
 
 __all__ = [
     "ACTIVE_SEAT_STATES", "FINAL", "MAX_PREFERENCES", "ROLES", "STATUSES", "TIERS", "WAITING",
     "Application", "ApplicationPreference", "AuditCheckpoint", "AuditEvent", "Bulletin",
     "CalendarOverride", "Child", "District", "Group", "JobRun", "Kindergarten", "Locality", "Lock",
-    "Notification", "PrivilegeCategory", "PrivilegeClaim", "Referral", "Seat", "User", "mask_name",
+    "Notification", "PrivilegeCategory", "PrivilegeClaim", "QueueCount", "QueueTally", "Referral", "Seat", "User", "mask_name",
 ]

@@ -3,16 +3,22 @@
 A segment's waiting applications fall into three tiers. Extraordinary ones come first; priority (P)
 and ordinary (O) ones are then interleaved P₁, O₁…Oₖ, P₂, … with k the district's priority_ratio.
 Because the order inside each tier is simply (submitted_at, number), a position is a closed formula
-over four counts, each answered by one index range scan: no ordering of the whole queue is needed.
+over four counts. They come from the maintained tally (models.tally, services.tally): the tier
+totals of the segment, the waiting applications of the same tier on earlier days of submission, and
+a count within the application's own day — never a scan of the segment's queue.
 """
 import re
 from dataclasses import dataclass
+from datetime import date
 from math import ceil
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, case, func, literal, select, tuple_
 
-from ..models import Application, Child, District, Locality
+from ..models import Application, Child, District, Locality, QueueCount, QueueTally
+from . import tally
 from .errors import InvalidInput, NotFound
+
+TIER_NAMES = ("extraordinary", "priority", "ordinary")
 
 
 @dataclass(frozen=True)
@@ -100,60 +106,94 @@ def _in_segment(segment: Segment):
 
 
 def counts(session, segment: Segment) -> Counts:
-    rows = session.execute(
-        select(Application.tier, func.count()).where(_in_segment(segment)).group_by(Application.tier)
-    ).all()
-    found = dict(rows)
-    return Counts(found.get("extraordinary", 0), found.get("priority", 0), found.get("ordinary", 0))
+    """Waiting applications per tier: three rows of the maintained ``queue_count``."""
+    return _counts_and_ratio(session, segment, ratio=False)[0]
+
+
+def _tier_total(segment: Segment, tier: str):
+    return (
+        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        .where(tally.segment_filter(QueueCount, segment), QueueCount.tier == tier).scalar_subquery()
+    )
+
+
+def _ratio_of(locality_id: int):
+    return (
+        select(District.priority_ratio).join(Locality, Locality.district_id == District.id)
+        .where(Locality.id == locality_id).scalar_subquery()
+    )
+
+
+def _counts_and_ratio(session, segment: Segment, ratio: bool = True) -> tuple[Counts, int | None]:
+    """The tier counts and (with ``ratio``) the district's priority ratio, in one round trip."""
+    row = session.execute(select(
+        *(_tier_total(segment, tier) for tier in TIER_NAMES),
+        _ratio_of(segment.locality_id) if ratio else literal(0),
+    )).one()
+    if ratio and row[3] is None:
+        raise NotFound()
+    return Counts(*(int(n) for n in row[:3])), row[3]
+
+
+def _ahead_in_tier(application):
+    """Waiting applications of the same tier before this one: the whole days before its day of
+    submission from ``queue_tally`` (a few hundred small rows at most, however long the queue),
+    plus a count within its own day from the queue index."""
+    segment = Segment.of(application)
+    day = tally.day_of(application.submitted_at)
+    days_before = (
+        select(func.coalesce(func.sum(QueueTally.waiting), 0))
+        .where(tally.segment_filter(QueueTally, segment), QueueTally.tier == application.tier,
+               QueueTally.day < day).scalar_subquery()
+    )
+    same_day = (
+        select(func.count()).select_from(Application)
+        .where(_in_segment(segment), Application.tier == application.tier,
+               Application.submitted_at >= tally.day_start(day),
+               tuple_(Application.submitted_at, Application.number)
+               < tuple_(application.submitted_at, application.number)).scalar_subquery()
+    )
+    return days_before, same_day
 
 
 def rank(session, application) -> int:
-    segment = Segment.of(application)
-    before = session.scalar(
-        select(func.count()).where(
-            _in_segment(segment),
-            Application.tier == application.tier,
-            tuple_(Application.submitted_at, Application.number)
-            < tuple_(application.submitted_at, application.number),
-        )
-    )
-    return before + 1
+    days_before, same_day = _ahead_in_tier(application)
+    before, within = session.execute(select(days_before, same_day)).one()
+    return int(before) + int(within) + 1
 
 
 def priority_ratio(session, locality_id: int) -> int:
-    ratio = session.scalar(
-        select(District.priority_ratio).join(Locality, Locality.district_id == District.id)
-        .where(Locality.id == locality_id)
-    )
+    ratio = session.scalar(select(_ratio_of(locality_id)))
     if ratio is None:
         raise NotFound()
     return ratio
 
 
 def counts_and_rank(session, application) -> tuple[Counts, int]:
-    """``counts`` and ``rank`` in one pass over the segment's slice of the queue index: the count of
-    those ahead in the same tier rides along as a filtered count. Two passes cost twice as much."""
+    """``counts`` and ``rank`` in one round trip, from the maintained tally: the cost does not grow
+    with the segment."""
+    counted, _, r = _standing(session, application, ratio=False)
+    return counted, r
+
+
+def _standing(session, application, ratio: bool = True) -> tuple[Counts, int | None, int]:
     segment = Segment.of(application)
-    ahead_in_tier = and_(
-        Application.tier == application.tier,
-        tuple_(Application.submitted_at, Application.number) < tuple_(application.submitted_at, application.number),
-    )
-    rows = session.execute(
-        select(Application.tier, func.count(), func.count().filter(ahead_in_tier))
-        .where(_in_segment(segment)).group_by(Application.tier)
-    ).all()
-    found = {tier: total for tier, total, _ in rows}
-    counted = Counts(found.get("extraordinary", 0), found.get("priority", 0), found.get("ordinary", 0))
-    return counted, sum(before for _, _, before in rows) + 1
+    days_before, same_day = _ahead_in_tier(application)
+    row = session.execute(select(
+        *(_tier_total(segment, tier) for tier in TIER_NAMES),
+        _ratio_of(segment.locality_id) if ratio else literal(0),
+        days_before, same_day,
+    )).one()
+    if ratio and row[3] is None:
+        raise NotFound()
+    return Counts(*(int(n) for n in row[:3])), row[3], int(row[4]) + int(row[5]) + 1
 
 
 def explain(session, application) -> Explanation | None:
-    """Position and explanation of one application; None when it is not waiting."""
+    """Position and explanation of one application; None when it is not waiting. One query."""
     if not application.waiting:
         return None
-    segment = Segment.of(application)
-    k = priority_ratio(session, segment.locality_id)
-    c, r = counts_and_rank(session, application)
+    c, k, r = _standing(session, application)
     who = ahead(application.tier, r, c, k)
     return Explanation(sum(who.values()) + 1, application.tier, r, who, c, k)
 
@@ -162,38 +202,58 @@ def page(session, segment: Segment, number: int = 1, per_page: int = 50):
     """One page of the segment in queue order: (total, [(position, application), ...])."""
     if number < 1 or per_page < 1:
         raise InvalidInput()
-    k = priority_ratio(session, segment.locality_id)
-    return _page(session, segment, number, per_page, k, counts(session, segment))
+    c, k = _counts_and_ratio(session, segment)
+    return _page(session, segment, number, per_page, k, c)
 
 
 def _page(session, segment: Segment, number: int, per_page: int, k: int, c: Counts, columns=None):
     first = (number - 1) * per_page + 1
     last = min(first + per_page - 1, c.total)
+    windows = {tier: ranks for tier in TIER_NAMES if (ranks := ranks_in_window(tier, c, k, first, last))}
+    starts = _days_of_ranks(session, segment, {tier: ranks.start - 1 for tier, ranks in windows.items()})
     rows = []
-    for tier in ("extraordinary", "priority", "ordinary"):
-        ranks = ranks_in_window(tier, c, k, first, last)
-        if not ranks:
+    for tier, ranks in windows.items():
+        if tier not in starts:
             continue
-        found = _slice(session, segment, tier, ranks.start - 1, len(ranks), columns)
+        found = _slice(session, segment, tier, ranks.start - 1, len(ranks), starts[tier], columns)
         rows.extend((position(tier, r, c, k), item) for r, item in zip(ranks, found))
     rows.sort(key=lambda pair: pair[0])
     return c.total, rows
 
 
-def _slice(session, segment: Segment, tier: str, skip: int, count: int, columns=None) -> list:
-    """Ranks skip+1 … skip+count of a tier, in order. The inner query reads only columns of the
-    queue index, so the skipped part is counted in the index (on PostgreSQL an index-only scan)
-    instead of every skipped row being fetched from the table, which made deep pages slow; the
-    outer one then fetches just the rows of the page."""
-    window = (
-        select(Application.number).where(_in_segment(segment), Application.tier == tier)
-        .order_by(Application.submitted_at, Application.number).offset(skip).limit(count)
-    )
+def _slice(session, segment: Segment, tier: str, skip: int, count: int, start, columns=None) -> list:
+    """Ranks skip+1 … skip+count of a tier, in order, read from ``start`` = (the day of submission
+    rank skip+1 falls on, how many of the tier wait before that day): what is skipped is at most
+    one day's applications, at any depth of the queue."""
+    day, before = start
     stmt = (
         (select(*columns) if columns else select(Application))
-        .where(Application.number.in_(window)).order_by(Application.submitted_at, Application.number)
+        .where(_in_segment(segment), Application.tier == tier, Application.submitted_at >= tally.day_start(day))
+        .order_by(Application.submitted_at, Application.number).offset(skip - before).limit(count)
     )
     return session.execute(stmt).all() if columns else session.scalars(stmt).all()
+
+
+def _days_of_ranks(session, segment: Segment, skips: dict[str, int]) -> dict[str, tuple[date, int]]:
+    """For each tier, the day of submission on which its running total of waiting applications
+    (from ``queue_tally``) first passes ``skips[tier]``, and the number waiting before that day:
+    one query over the segment's few hundred tally rows for all tiers at once."""
+    if not skips:
+        return {}
+    running = (
+        select(QueueTally.tier, QueueTally.day, QueueTally.waiting,
+               func.sum(QueueTally.waiting).over(partition_by=QueueTally.tier, order_by=QueueTally.day)
+               .label("running"))
+        .where(tally.segment_filter(QueueTally, segment), QueueTally.tier.in_(list(skips)), QueueTally.waiting > 0)
+        .subquery()
+    )
+    skip = case(*((running.c.tier == tier, n) for tier, n in skips.items()), else_=-1)
+    rows = session.execute(
+        select(running.c.tier, running.c.day, running.c.running - running.c.waiting)
+        .where(running.c.running > skip, running.c.running - running.c.waiting <= skip)
+    ).all()
+    return {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
+            for tier, day, before in rows}
 
 
 def walk(session, segment: Segment, batch: int = 200, columns=None):

@@ -2,7 +2,8 @@
 bulletins, and the audit feed. What the public API and the public pages show.
 
 Every list costs a fixed number of queries whatever its length: totals, places and queue sizes are
-aggregated with GROUP BY over the page's ids, never fetched row by row.
+aggregated with GROUP BY over the page's ids, never fetched row by row, and queue sizes come from
+the maintained ``queue_count`` (services.tally), never from counting the applications.
 
 Queue size of a kindergarten: the waiting applications (queued, invited, stop-listed) of its
 locality whose language of instruction it teaches, all birth years together: the children who wait
@@ -12,7 +13,7 @@ accept any kindergarten, so the segment count is both cheaper and closer to the 
 """
 from sqlalchemy import func, select
 
-from ..models import Application, AuditCheckpoint, AuditEvent, Bulletin, Group, Kindergarten, Locality
+from ..models import AuditCheckpoint, AuditEvent, Bulletin, Group, Kindergarten, Locality, QueueCount
 from . import audit
 from .errors import NotFound
 
@@ -77,14 +78,38 @@ def _places(groups) -> tuple[int, int]:
 
 
 def _queue_sizes(session, rows) -> dict[tuple[int, str], int]:
-    """Waiting applications per (locality, language) for the localities of ``rows``: one query."""
+    """Waiting applications per (locality, language) for the localities of ``rows``: one query over
+    the maintained ``queue_count`` (a few rows per segment), never over the applications."""
     locality_ids = sorted({row.locality_id for row in rows})
     counted = session.execute(
-        select(Application.locality_id, Application.language, func.count())
-        .where(Application.locality_id.in_(locality_ids), Application.waiting.is_(True))
-        .group_by(Application.locality_id, Application.language)
+        select(QueueCount.locality_id, QueueCount.language, func.sum(QueueCount.waiting))
+        .where(QueueCount.locality_id.in_(locality_ids))
+        .group_by(QueueCount.locality_id, QueueCount.language)
     ).all()
-    return {(locality_id, language): n for locality_id, language, n in counted}
+    return {(locality_id, language): int(n) for locality_id, language, n in counted}
+
+
+def totals(session, locality_id: int | None = None) -> dict:
+    """Figures for the home page: kindergartens, their capacity and free places, applications
+    waiting and free places in published bulletins — from small tables and the maintained
+    ``queue_count``, so the cost does not grow with the queue."""
+    kg_filter = [] if locality_id is None else [Kindergarten.locality_id == locality_id]
+    kindergartens_n = session.scalar(select(func.count(Kindergarten.id)).where(*kg_filter))
+    capacity, free = session.execute(
+        select(func.coalesce(func.sum(Group.capacity), 0), func.coalesce(func.sum(Group.capacity - Group.enrolled), 0))
+        .join(Kindergarten, Kindergarten.id == Group.kindergarten_id).where(*kg_filter)
+    ).one()
+    waiting = session.scalar(
+        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        .where(*([] if locality_id is None else [QueueCount.locality_id == locality_id]))
+    )
+    offered = session.scalar(
+        select(func.coalesce(func.sum(Bulletin.places - Bulletin.claimed), 0))
+        .where(Bulletin.status == "published",
+               *([] if locality_id is None else [Bulletin.locality_id == locality_id]))
+    )
+    return {"kindergartens": int(kindergartens_n or 0), "capacity": int(capacity), "free_places": int(free),
+            "waiting": int(waiting), "bulletin_free_places": int(offered)}
 
 
 def _summary(row: Kindergarten, language: str, places: tuple[int, int], demand: dict) -> dict:
