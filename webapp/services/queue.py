@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from math import ceil
 
-from sqlalchemy import and_, case, func, literal, select, tuple_
+from sqlalchemy import and_, select, tuple_
 
-from ..models import Application, Child, District, Locality, QueueCount, QueueTally
+from ..models import Application, Child, District, Locality
+from . import queue_statements as statements
 from . import tally
 from .errors import InvalidInput, NotFound
 
-TIER_NAMES = ("extraordinary", "priority", "ordinary")
+TIER_NAMES = statements.TIER_NAMES
 
 
 @dataclass(frozen=True)
@@ -110,60 +111,33 @@ def counts(session, segment: Segment) -> Counts:
     return _counts_and_ratio(session, segment, ratio=False)[0]
 
 
-def _tier_total(segment: Segment, tier: str):
-    return (
-        select(func.coalesce(func.sum(QueueCount.waiting), 0))
-        .where(tally.segment_filter(QueueCount, segment), QueueCount.tier == tier).scalar_subquery()
-    )
+def _segment_params(segment: Segment) -> dict:
+    return {"loc": segment.locality_id, "lang": segment.language, "year": segment.birth_year}
 
 
-def _ratio_of(locality_id: int):
-    return (
-        select(District.priority_ratio).join(Locality, Locality.district_id == District.id)
-        .where(Locality.id == locality_id).scalar_subquery()
-    )
+def _place_params(application) -> dict:
+    day = tally.day_of(application.submitted_at)
+    return dict(_segment_params(Segment.of(application)), tier=application.tier, day=day,
+                day_start=tally.day_start(day), at=application.submitted_at, number=application.number)
 
 
 def _counts_and_ratio(session, segment: Segment, ratio: bool = True) -> tuple[Counts, int | None]:
-    """The tier counts and (with ``ratio``) the district's priority ratio, in one round trip."""
-    row = session.execute(select(
-        *(_tier_total(segment, tier) for tier in TIER_NAMES),
-        _ratio_of(segment.locality_id) if ratio else literal(0),
-    )).one()
+    """The tier counts and the district's priority ratio, in one round trip."""
+    row = session.execute(statements.counts_and_ratio(), _segment_params(segment)).one()
     if ratio and row[3] is None:
         raise NotFound()
     return Counts(*(int(n) for n in row[:3])), row[3]
 
 
-def _ahead_in_tier(application):
-    """Waiting applications of the same tier before this one: the whole days before its day of
-    submission from ``queue_tally`` (a few hundred small rows at most, however long the queue),
-    plus a count within its own day from the queue index."""
-    segment = Segment.of(application)
-    day = tally.day_of(application.submitted_at)
-    days_before = (
-        select(func.coalesce(func.sum(QueueTally.waiting), 0))
-        .where(tally.segment_filter(QueueTally, segment), QueueTally.tier == application.tier,
-               QueueTally.day < day).scalar_subquery()
-    )
-    same_day = (
-        select(func.count()).select_from(Application)
-        .where(_in_segment(segment), Application.tier == application.tier,
-               Application.submitted_at >= tally.day_start(day),
-               tuple_(Application.submitted_at, Application.number)
-               < tuple_(application.submitted_at, application.number)).scalar_subquery()
-    )
-    return days_before, same_day
-
-
 def rank(session, application) -> int:
-    days_before, same_day = _ahead_in_tier(application)
-    before, within = session.execute(select(days_before, same_day)).one()
-    return int(before) + int(within) + 1
+    return _standing(session, application, ratio=False)[2]
 
 
 def priority_ratio(session, locality_id: int) -> int:
-    ratio = session.scalar(select(_ratio_of(locality_id)))
+    ratio = session.scalar(
+        select(District.priority_ratio).join(Locality, Locality.district_id == District.id)
+        .where(Locality.id == locality_id)
+    )
     if ratio is None:
         raise NotFound()
     return ratio
@@ -177,13 +151,10 @@ def counts_and_rank(session, application) -> tuple[Counts, int]:
 
 
 def _standing(session, application, ratio: bool = True) -> tuple[Counts, int | None, int]:
-    segment = Segment.of(application)
-    days_before, same_day = _ahead_in_tier(application)
-    row = session.execute(select(
-        *(_tier_total(segment, tier) for tier in TIER_NAMES),
-        _ratio_of(segment.locality_id) if ratio else literal(0),
-        days_before, same_day,
-    )).one()
+    """Tier counts, ratio and rank: the segment's tier totals, the waiting applications of the same
+    tier on earlier days of submission (``queue_tally``: a few hundred small rows at most, however
+    long the queue), plus a count within the application's own day from the queue index."""
+    row = session.execute(statements.standing(), _place_params(application)).one()
     if ratio and row[3] is None:
         raise NotFound()
     return Counts(*(int(n) for n in row[:3])), row[3], int(row[4]) + int(row[5]) + 1
@@ -207,53 +178,54 @@ def page(session, segment: Segment, number: int = 1, per_page: int = 50):
 
 
 def _page(session, segment: Segment, number: int, per_page: int, k: int, c: Counts, columns=None):
-    first = (number - 1) * per_page + 1
-    last = min(first + per_page - 1, c.total)
-    windows = {tier: ranks for tier in TIER_NAMES if (ranks := ranks_in_window(tier, c, k, first, last))}
-    starts = _days_of_ranks(session, segment, {tier: ranks.start - 1 for tier, ranks in windows.items()})
     rows = []
-    for tier, ranks in windows.items():
-        if tier not in starts:
-            continue
-        found = _slice(session, segment, tier, ranks.start - 1, len(ranks), starts[tier], columns)
+    for tier, ranks, (day, before) in _windows(session, segment, number, per_page, k, c):
+        found = _slice(session, segment, tier, ranks.start - 1 - before, len(ranks), day, columns)
         rows.extend((position(tier, r, c, k), item) for r, item in zip(ranks, found))
     rows.sort(key=lambda pair: pair[0])
     return c.total, rows
 
 
-def _slice(session, segment: Segment, tier: str, skip: int, count: int, start, columns=None) -> list:
-    """Ranks skip+1 … skip+count of a tier, in order, read from ``start`` = (the day of submission
-    rank skip+1 falls on, how many of the tier wait before that day): what is skipped is at most
-    one day's applications, at any depth of the queue."""
-    day, before = start
+def public_page(session, segment: Segment, number: int = 1, per_page: int = 50):
+    """``page`` as the public sees it, in one query per tier shown: (total, [(position, row)]) with
+    rows (number, tier, submitted_at, status, child's name, child's surname)."""
+    if number < 1 or per_page < 1:
+        raise InvalidInput()
+    c, k = _counts_and_ratio(session, segment)
+    rows = []
+    for tier, ranks, (day, before) in _windows(session, segment, number, per_page, k, c):
+        found = session.execute(statements.public_rows(), dict(
+            _segment_params(segment), tier=tier, day_start=tally.day_start(day), skip=ranks.start - 1 - before,
+            count=len(ranks))).all()
+        rows.extend((position(tier, r, c, k), item) for r, item in zip(ranks, found))
+    rows.sort(key=lambda pair: pair[0])
+    return c.total, rows
+
+
+def _windows(session, segment: Segment, number: int, per_page: int, k: int, c: Counts):
+    """(tier, ranks of the tier on the page, (the day of submission its first rank falls on, how
+    many of the tier wait before that day)) for each tier on the page. ``queue_tally`` locates
+    the day, so a page reads at most one day's applications before its own rows, at any depth."""
+    first = (number - 1) * per_page + 1
+    last = min(first + per_page - 1, c.total)
+    windows = {tier: ranks for tier in TIER_NAMES if (ranks := ranks_in_window(tier, c, k, first, last))}
+    if not windows:
+        return []
+    params = dict(_segment_params(segment), **{f"skip_{tier}": windows[tier].start - 1 if tier in windows else -1
+                                               for tier in TIER_NAMES})
+    starts = {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
+              for tier, day, before in session.execute(statements.days_of_ranks(), params)}
+    return [(tier, ranks, starts[tier]) for tier, ranks in windows.items() if tier in starts]
+
+
+def _slice(session, segment: Segment, tier: str, skip: int, count: int, day, columns=None) -> list:
+    """``count`` applications of a tier in order, from ``day`` on, after ``skip`` of that day."""
     stmt = (
         (select(*columns) if columns else select(Application))
         .where(_in_segment(segment), Application.tier == tier, Application.submitted_at >= tally.day_start(day))
-        .order_by(Application.submitted_at, Application.number).offset(skip - before).limit(count)
+        .order_by(Application.submitted_at, Application.number).offset(skip).limit(count)
     )
     return session.execute(stmt).all() if columns else session.scalars(stmt).all()
-
-
-def _days_of_ranks(session, segment: Segment, skips: dict[str, int]) -> dict[str, tuple[date, int]]:
-    """For each tier, the day of submission on which its running total of waiting applications
-    (from ``queue_tally``) first passes ``skips[tier]``, and the number waiting before that day:
-    one query over the segment's few hundred tally rows for all tiers at once."""
-    if not skips:
-        return {}
-    running = (
-        select(QueueTally.tier, QueueTally.day, QueueTally.waiting,
-               func.sum(QueueTally.waiting).over(partition_by=QueueTally.tier, order_by=QueueTally.day)
-               .label("running"))
-        .where(tally.segment_filter(QueueTally, segment), QueueTally.tier.in_(list(skips)), QueueTally.waiting > 0)
-        .subquery()
-    )
-    skip = case(*((running.c.tier == tier, n) for tier, n in skips.items()), else_=-1)
-    rows = session.execute(
-        select(running.c.tier, running.c.day, running.c.running - running.c.waiting)
-        .where(running.c.running > skip, running.c.running - running.c.waiting <= skip)
-    ).all()
-    return {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
-            for tier, day, before in rows}
 
 
 def walk(session, segment: Segment, batch: int = 200, columns=None):
