@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from webapp.extensions import db
 from webapp.models import WAITING, Application, Kindergarten, QueueCount, QueueTally
 from webapp.services import (
-    applications, bulletins, clock, invitations, privileges, queue, referrals, registry, tally, tasks,
+    applications, bulletins, clock, invitations, lookup, privileges, queue, referrals, registry, tally, tasks,
 )
 from webapp.services.actors import Actor
 from webapp.services.errors import DomainError
@@ -60,6 +60,10 @@ def assert_exact(session, segments, k, per_page=3):
             assert explanation.position == place, (place, application.number)
             assert explanation.ahead == {t: sum(1 for a in before if a.tier == t) for t in TIERS}
             assert explanation.rank == sum(1 for a in before if a.tier == application.tier) + 1
+            for query in (application.number, application.child.iin):
+                shown = lookup.position_of(session, query)
+                assert (shown["number"], shown["position"], shown["ahead"]) == (
+                    application.number, place, explanation.ahead)
         seen, number = [], 1
         while True:
             total, rows = queue.page(session, segment, number, per_page)
@@ -69,9 +73,14 @@ def assert_exact(session, segments, k, per_page=3):
             seen.extend(rows)
             number += 1
         assert [(p, a.id) for p, a in seen] == [(p, a.id) for p, a in enumerate(order, start=1)]
+        public = lookup.queue_page(session, segment, 1, max(1, len(order)))[1]
+        assert [(row["position"], row["number"], row["status"], row["tier"]) for row in public] == [
+            (p, a.number, a.status, a.tier) for p, a in enumerate(order, start=1)]
         for a in mine:
             if a.status not in WAITING:
                 assert queue.explain(session, a) is None
+                shown = lookup.position_of(session, a.number)
+                assert (shown["position"], shown["ahead"], shown["status"]) == (None, None, a.status)
     waiting = [a for a in everyone if a.status in WAITING]
     for kindergarten in session.scalars(select(Kindergarten)):
         summary = registry.kindergarten(session, kindergarten.id, "en")

@@ -32,16 +32,15 @@ def position_of(session, query: str) -> dict:
     ahead are None: it has no place in the queue."""
     if not queue.is_lookup_query(query):
         raise MalformedQuery(_l("Enter an application number such as GM-2026-000123 or a 12-digit IIN."))
-    application = queue.find(session, query)
-    if application is None:
+    found = queue.look_up(session, query)  # queue.find + queue.explain, in one round trip
+    if found is None:
         raise NotFound(_l("No application has this number or IIN."))
-    explanation = queue.explain(session, application)
     return {
-        "number": application.number,
-        "position": explanation.position if explanation else None,
-        "status": application.status,
-        "tier": application.tier,
-        "submitted_at": application.submitted_at,
-        "segment": Segment.of(application).as_dict(),
-        "ahead": dict(explanation.ahead) if explanation else None,
+        "number": found["number"],
+        "position": found["position"],
+        "status": found["status"],
+        "tier": found["tier"],
+        "submitted_at": found["submitted_at"],
+        "segment": found["segment"].as_dict(),
+        "ahead": found["ahead"],
     }

@@ -169,6 +169,24 @@ def explain(session, application) -> Explanation | None:
     return Explanation(sum(who.values()) + 1, application.tier, r, who, c, k)
 
 
+def look_up(session, query: str) -> dict | None:
+    """``find`` and ``explain`` in one round trip, for the public lookup: the application's public
+    fields, its segment and, when it waits, its position and who is ahead; None if unknown."""
+    text = (query or "").strip()
+    by_iin = text.isdigit()
+    stmt = statements.lookup(session.get_bind().dialect.name, by_iin)
+    row = session.execute(stmt, {"q": text if by_iin else text.upper()}).first()
+    if row is None:
+        return None
+    number, status, tier, submitted_at, locality_id, language, birth_year, waiting, e, p, o, k, before, within = row
+    found = {"number": number, "status": status, "tier": tier, "submitted_at": submitted_at,
+             "segment": Segment(locality_id, language, birth_year), "position": None, "ahead": None}
+    if waiting:
+        who = ahead(tier, int(before) + int(within) + 1, Counts(int(e), int(p), int(o)), k)
+        found.update(position=sum(who.values()) + 1, ahead=who)
+    return found
+
+
 def page(session, segment: Segment, number: int = 1, per_page: int = 50):
     """One page of the segment in queue order: (total, [(position, application), ...])."""
     if number < 1 or per_page < 1:
@@ -211,10 +229,9 @@ def _windows(session, segment: Segment, number: int, per_page: int, k: int, c: C
     windows = {tier: ranks for tier in TIER_NAMES if (ranks := ranks_in_window(tier, c, k, first, last))}
     if not windows:
         return []
-    params = dict(_segment_params(segment), **{f"skip_{tier}": windows[tier].start - 1 if tier in windows else -1
-                                               for tier in TIER_NAMES})
+    params = dict(_segment_params(segment), **{f"skip_{tier}": ranks.start - 1 for tier, ranks in windows.items()})
     starts = {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
-              for tier, day, before in session.execute(statements.days_of_ranks(), params)}
+              for tier, day, before in session.execute(statements.days_of_ranks(tuple(windows)), params)}
     return [(tier, ranks, starts[tier]) for tier, ranks in windows.items() if tier in starts]
 
 

@@ -9,7 +9,7 @@ submission), ``day_start``, ``at`` and ``number`` (the application's place in it
 """
 from functools import cache
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, func, select, tuple_
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, literal, select, tuple_, union_all
 
 from ..models import Application, Child, District, Locality, QueueCount, QueueTally
 from ..models.types import UTCDateTime
@@ -65,22 +65,61 @@ def standing():
 
 
 @cache
-def days_of_ranks():
-    """Per tier, the day of submission on which its running total of waiting applications first
-    passes ``skip_<tier>`` (-1: tier not wanted), and how many wait before that day."""
-    running = (
-        select(QueueTally.tier, QueueTally.day, QueueTally.waiting,
-               func.sum(QueueTally.waiting).over(partition_by=QueueTally.tier, order_by=QueueTally.day)
-               .label("running"))
-        .where(_segment_of(QueueTally), QueueTally.waiting > 0)
-        .subquery()
+def days_of_ranks(tiers: tuple[str, ...]):
+    """For each of ``tiers``, the day of submission on which its running total of waiting
+    applications first passes ``skip_<tier>``, and how many wait before that day. One SELECT per
+    tier (the tally's primary key gives its rows in day order), joined by UNION ALL."""
+    parts = []
+    for tier in tiers:
+        running = (
+            select(QueueTally.day, QueueTally.waiting,
+                   func.sum(QueueTally.waiting).over(order_by=QueueTally.day).label("running"))
+            .where(_segment_of(QueueTally), QueueTally.tier == tier, QueueTally.waiting > 0)
+            .subquery()
+        )
+        skip = bindparam(f"skip_{tier}", type_=Integer())
+        parts.append(
+            select(literal(tier).label("tier"), running.c.day, (running.c.running - running.c.waiting).label("before"))
+            .where(running.c.running > skip, running.c.running - running.c.waiting <= skip)
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+@cache
+def lookup(dialect: str, by_iin: bool):
+    """Everything a position lookup shows, in one statement: the application (by number, or the
+    child's current one by IIN) with its segment's tier totals, the district's ratio and its rank
+    ingredients as correlated sub-queries over the tally and the application's own day."""
+    a = Application.__table__.alias("a")
+    b = Application.__table__.alias("b")
+    same_segment = lambda model: and_(model.locality_id == a.c.locality_id,  # noqa: E731
+                                      model.language == a.c.language, model.birth_year == a.c.birth_year)
+    if dialect == "postgresql":
+        day, day_start = cast(a.c.submitted_at, Date), func.date_trunc("day", a.c.submitted_at)
+    else:  # naive UTC text: 'YYYY-MM-DD' sorts before every moment of that day and after the day before
+        day = day_start = func.date(a.c.submitted_at)
+    totals = [
+        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        .where(same_segment(QueueCount), QueueCount.tier == tier).scalar_subquery()
+        for tier in TIER_NAMES
+    ]
+    ratio = select(District.priority_ratio).where(District.id == a.c.district_id).scalar_subquery()
+    days_before = (
+        select(func.coalesce(func.sum(QueueTally.waiting), 0))
+        .where(same_segment(QueueTally), QueueTally.tier == a.c.tier, QueueTally.day < day).scalar_subquery()
     )
-    skip = case(*((running.c.tier == tier, bindparam(f"skip_{tier}", type_=Integer())) for tier in TIER_NAMES),
-                else_=-1)
-    return (
-        select(running.c.tier, running.c.day, running.c.running - running.c.waiting)
-        .where(running.c.running > skip, running.c.running - running.c.waiting <= skip)
+    same_day = (
+        select(func.count()).select_from(b)
+        .where(same_segment(b.c), b.c.waiting.is_(True), b.c.tier == a.c.tier, b.c.submitted_at >= day_start,
+               tuple_(b.c.submitted_at, b.c.number) < tuple_(a.c.submitted_at, a.c.number)).scalar_subquery()
     )
+    stmt = select(a.c.number, a.c.status, a.c.tier, a.c.submitted_at, a.c.locality_id, a.c.language,
+                  a.c.birth_year, a.c.waiting, *totals, ratio, days_before, same_day)
+    if by_iin:
+        return (stmt.join(Child.__table__, Child.__table__.c.id == a.c.child_id)
+                .where(Child.__table__.c.iin == bindparam("q"))
+                .order_by(a.c.waiting.desc(), a.c.id.desc()).limit(1))
+    return stmt.where(a.c.number == bindparam("q"))
 
 
 @cache
