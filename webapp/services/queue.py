@@ -195,35 +195,34 @@ def page(session, segment: Segment, number: int = 1, per_page: int = 50):
     return _page(session, segment, number, per_page, k, c)
 
 
-def _page(session, segment: Segment, number: int, per_page: int, k: int, c: Counts, columns=None):
-    rows = []
-    for tier, ranks, (day, before) in _windows(session, segment, number, per_page, k, c):
-        found = _slice(session, segment, tier, ranks.start - 1 - before, len(ranks), day, columns)
-        rows.extend((position(tier, r, c, k), item) for r, item in zip(ranks, found))
-    rows.sort(key=lambda pair: pair[0])
-    return c.total, rows
+def _page(session, segment: Segment, number: int, per_page: int, k: int, c: Counts):
+    ids = [(position(tier, r, c, k), application_id)
+           for tier, ranks, found in _tier_rows(session, segment, number, per_page, k, c, public=False)
+           for r, application_id in zip(ranks, (row[0] for row in found))]
+    loaded = {a.id: a for a in session.scalars(select(Application).where(
+        Application.id.in_([application_id for _, application_id in ids])))} if ids else {}
+    return c.total, sorted(((place, loaded[application_id]) for place, application_id in ids),
+                           key=lambda pair: pair[0])
 
 
 def public_page(session, segment: Segment, number: int = 1, per_page: int = 50):
-    """``page`` as the public sees it, in one query per tier shown: (total, [(position, row)]) with
-    rows (number, tier, submitted_at, status, child's name, child's surname)."""
+    """``page`` as the public sees it: (total, [(position, row)]) with rows (number, tier,
+    submitted_at, status, child's name, child's surname). One query for the counts, one to locate
+    the page's days in the tally, one per tier shown."""
     if number < 1 or per_page < 1:
         raise InvalidInput()
     c, k = _counts_and_ratio(session, segment)
-    rows = []
-    for tier, ranks, (day, before) in _windows(session, segment, number, per_page, k, c):
-        found = session.execute(statements.public_rows(), dict(
-            _segment_params(segment), tier=tier, day_start=tally.day_start(day), skip=ranks.start - 1 - before,
-            count=len(ranks))).all()
-        rows.extend((position(tier, r, c, k), item) for r, item in zip(ranks, found))
+    rows = [(position(tier, r, c, k), item)
+            for tier, ranks, found in _tier_rows(session, segment, number, per_page, k, c, public=True)
+            for r, item in zip(ranks, found)]
     rows.sort(key=lambda pair: pair[0])
     return c.total, rows
 
 
-def _windows(session, segment: Segment, number: int, per_page: int, k: int, c: Counts):
-    """(tier, ranks of the tier on the page, (the day of submission its first rank falls on, how
-    many of the tier wait before that day)) for each tier on the page. ``queue_tally`` locates
-    the day, so a page reads at most one day's applications before its own rows, at any depth."""
+def _tier_rows(session, segment: Segment, number: int, per_page: int, k: int, c: Counts, public: bool):
+    """(tier, ranks of the tier on the page, their rows) for each tier on the page. ``queue_tally``
+    locates the day of submission of each tier's first rank, so a page reads at most one day's
+    applications before its own rows, at any depth."""
     first = (number - 1) * per_page + 1
     last = min(first + per_page - 1, c.total)
     windows = {tier: ranks for tier in TIER_NAMES if (ranks := ranks_in_window(tier, c, k, first, last))}
@@ -232,17 +231,16 @@ def _windows(session, segment: Segment, number: int, per_page: int, k: int, c: C
     params = dict(_segment_params(segment), **{f"skip_{tier}": ranks.start - 1 for tier, ranks in windows.items()})
     starts = {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
               for tier, day, before in session.execute(statements.days_of_ranks(tuple(windows)), params)}
-    return [(tier, ranks, starts[tier]) for tier, ranks in windows.items() if tier in starts]
-
-
-def _slice(session, segment: Segment, tier: str, skip: int, count: int, day, columns=None) -> list:
-    """``count`` applications of a tier in order, from ``day`` on, after ``skip`` of that day."""
-    stmt = (
-        (select(*columns) if columns else select(Application))
-        .where(_in_segment(segment), Application.tier == tier, Application.submitted_at >= tally.day_start(day))
-        .order_by(Application.submitted_at, Application.number).offset(skip).limit(count)
-    )
-    return session.execute(stmt).all() if columns else session.scalars(stmt).all()
+    found = []
+    for tier, ranks in windows.items():
+        if tier not in starts:
+            continue
+        day, before = starts[tier]
+        rows = session.execute(statements.page_rows(tier, public), dict(
+            _segment_params(segment), day_start=tally.day_start(day), skip=ranks.start - 1 - before,
+            count=len(ranks))).all()
+        found.append((tier, ranks, rows))
+    return found
 
 
 def walk(session, segment: Segment, batch: int = 200, columns=None):

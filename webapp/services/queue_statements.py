@@ -67,8 +67,10 @@ def standing():
 @cache
 def days_of_ranks(tiers: tuple[str, ...]):
     """For each of ``tiers``, the day of submission on which its running total of waiting
-    applications first passes ``skip_<tier>``, and how many wait before that day. One SELECT per
-    tier (the tally's primary key gives its rows in day order), joined by UNION ALL."""
+    applications first passes ``skip_<tier>``, and how many of the tier wait before that day. One
+    SELECT per tier (the tally's primary key gives its rows in day order), joined by UNION ALL.
+    (Folding this into the page's own query made PostgreSQL plan a parallel scan for an OFFSET it
+    could not estimate: slower than the extra round trip.)"""
     parts = []
     for tier in tiers:
         running = (
@@ -83,6 +85,24 @@ def days_of_ranks(tiers: tuple[str, ...]):
             .where(running.c.running > skip, running.c.running - running.c.waiting <= skip)
         )
     return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+@cache
+def page_rows(tier: str, public: bool):
+    """``count`` applications of one tier in order from ``day_start`` (the day the tally located),
+    after ``skip`` of that day's: what is read before the page is at most one day's rows, at any
+    depth. ``public``: (number, tier, submitted_at, status, child's name, surname); else ids."""
+    columns = (Application.number, Application.tier, Application.submitted_at, Application.status,
+               Child.name, Child.surname) if public else (Application.id,)
+    stmt = select(*columns)
+    if public:
+        stmt = stmt.join(Child, Child.id == Application.child_id)
+    return (
+        stmt.where(_waiting_in_segment(), Application.tier == tier,
+                   Application.submitted_at >= bindparam("day_start", type_=UTCDateTime()))
+        .order_by(Application.submitted_at, Application.number)
+        .offset(bindparam("skip", type_=Integer())).limit(bindparam("count", type_=Integer()))
+    )
 
 
 @cache
@@ -120,18 +140,3 @@ def lookup(dialect: str, by_iin: bool):
                 .where(Child.__table__.c.iin == bindparam("q"))
                 .order_by(a.c.waiting.desc(), a.c.id.desc()).limit(1))
     return stmt.where(a.c.number == bindparam("q"))
-
-
-@cache
-def public_rows():
-    """One tier's rows of a public queue page from a given day on, with the child's name for the
-    mask: ``skip`` rows (all within that day) skipped, ``count`` returned."""
-    return (
-        select(Application.number, Application.tier, Application.submitted_at, Application.status,
-               Child.name, Child.surname)
-        .join(Child, Child.id == Application.child_id)
-        .where(_waiting_in_segment(), Application.tier == bindparam("tier"),
-               Application.submitted_at >= bindparam("day_start", type_=UTCDateTime()))
-        .order_by(Application.submitted_at, Application.number)
-        .offset(bindparam("skip", type_=Integer())).limit(bindparam("count", type_=Integer()))
-    )

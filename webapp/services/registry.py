@@ -11,7 +11,9 @@ in the segments it serves. Counting only the applications that name it among the
 would need an index on application_preference.kindergarten_id and would leave out the parents who
 accept any kindergarten, so the segment count is both cheaper and closer to the real competition.
 """
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import bindparam, func, select
 
 from ..models import AuditCheckpoint, AuditEvent, Bulletin, Group, Kindergarten, Locality, QueueCount
 from . import audit
@@ -29,17 +31,49 @@ def localities(session, language: str) -> list[dict]:
 
 def kindergartens(session, language: str, locality_id: int | None = None, teaching: str | None = None,
                   page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
-    """One page of kindergartens (by id), filtered by locality and language of instruction."""
+    """One page of kindergartens (by id), filtered by locality and language of instruction: one
+    query for the page with its total, capacity and free places, one for the queue sizes."""
+    stmt = _kindergarten_page(locality_id is not None, teaching is not None)
+    rows = session.execute(stmt, {"locality_id": locality_id, "teaching": f"%{teaching}%",
+                                  "skip": (page - 1) * per_page, "count": per_page}).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: count alone
+        total = session.scalar(select(func.count(Kindergarten.id)).where(*_kindergarten_filters(
+            locality_id is not None, teaching is not None)), {"locality_id": locality_id, "teaching": f"%{teaching}%"})
+    demand = _queue_sizes(session, rows)
+    return total, [
+        _summary(row, _name(row, language), row.languages, (row.capacity, row.free), demand) for row in rows
+    ]
+
+
+def _kindergarten_filters(by_locality: bool, by_teaching: bool) -> list:
     filters = []
-    if locality_id is not None:
-        filters.append(Kindergarten.locality_id == locality_id)
-    if teaching is not None:
-        filters.append(Kindergarten.languages.contains(teaching))
-    total = session.scalar(select(func.count(Kindergarten.id)).where(*filters))
-    rows = session.scalars(
-        select(Kindergarten).where(*filters).order_by(Kindergarten.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return total, _summaries(session, rows, language)
+    if by_locality:
+        filters.append(Kindergarten.locality_id == bindparam("locality_id"))
+    if by_teaching:
+        filters.append(Kindergarten.languages.like(bindparam("teaching")))
+    return filters
+
+
+@cache
+def _kindergarten_page(by_locality: bool, by_teaching: bool):
+    """Built once per combination of filters (building it per request cost more than running it)."""
+    places = [
+        select(func.coalesce(func.sum(column), 0)).where(Group.kindergarten_id == Kindergarten.id).scalar_subquery()
+        for column in (Group.capacity, Group.capacity - Group.enrolled)
+    ]
+    return (
+        select(Kindergarten.id, Kindergarten.name_kk, Kindergarten.name_ru, Kindergarten.name_en,
+               Kindergarten.locality_id, Kindergarten.address, Kindergarten.languages,
+               places[0].label("capacity"), places[1].label("free"), func.count().over().label("total"))
+        .where(*_kindergarten_filters(by_locality, by_teaching))
+        .order_by(Kindergarten.id).offset(bindparam("skip")).limit(bindparam("count"))
+    )
+
+
+def _name(row, language: str) -> str:
+    return getattr(row, f"name_{language}", None) or row.name_ru
 
 
 def kindergarten(session, kindergarten_id: int, language: str) -> dict:
@@ -50,27 +84,14 @@ def kindergarten(session, kindergarten_id: int, language: str) -> dict:
     groups = session.scalars(
         select(Group).where(Group.kindergarten_id == found.id).order_by(Group.birth_year, Group.language, Group.id)
     ).all()
-    summary = _summary(found, language, _places(groups), _queue_sizes(session, [found]))
+    summary = _summary(found, found.name_in(language), found.languages, _places(groups),
+                       _queue_sizes(session, [found]))
     summary["groups"] = [
         {"id": g.id, "name": g.name, "birth_year": g.birth_year, "language": g.language,
          "capacity": g.capacity, "enrolled": g.enrolled, "free_places": g.free_places}
         for g in groups
     ]
     return summary
-
-
-def _summaries(session, rows, language: str) -> list[dict]:
-    if not rows:
-        return []
-    places = {
-        kg_id: (capacity, free) for kg_id, capacity, free in session.execute(
-            select(Group.kindergarten_id, func.sum(Group.capacity), func.sum(Group.capacity - Group.enrolled))
-            .where(Group.kindergarten_id.in_([row.id for row in rows]))
-            .group_by(Group.kindergarten_id)
-        )
-    }
-    demand = _queue_sizes(session, rows)
-    return [_summary(row, language, places.get(row.id, (0, 0)), demand) for row in rows]
 
 
 def _places(groups) -> tuple[int, int]:
@@ -81,6 +102,8 @@ def _queue_sizes(session, rows) -> dict[tuple[int, str], int]:
     """Waiting applications per (locality, language) for the localities of ``rows``: one query over
     the maintained ``queue_count`` (a few rows per segment), never over the applications."""
     locality_ids = sorted({row.locality_id for row in rows})
+    if not locality_ids:
+        return {}
     counted = session.execute(
         select(QueueCount.locality_id, QueueCount.language, func.sum(QueueCount.waiting))
         .where(QueueCount.locality_id.in_(locality_ids))
@@ -112,12 +135,12 @@ def totals(session, locality_id: int | None = None) -> dict:
             "waiting": int(waiting), "bulletin_free_places": int(offered)}
 
 
-def _summary(row: Kindergarten, language: str, places: tuple[int, int], demand: dict) -> dict:
+def _summary(row, name: str, languages: str, places: tuple[int, int], demand: dict) -> dict:
     capacity, free = places
-    teaches = row.language_list
+    teaches = [code for code in languages.split(",") if code]
     return {
         "id": row.id,
-        "name": row.name_in(language),
+        "name": name,
         "locality_id": row.locality_id,
         "address": row.address,
         "languages": teaches,
