@@ -347,6 +347,10 @@ def test_lookup_of_an_application_that_is_not_waiting(client, world):
     ("GM-2026", 422, "invalid_query"),
     ("12345", 422, "invalid_query"),
     ("Сейітов", 422, "invalid_query"),
+    # Digits of other scripts are not the ASCII digits the OpenAPI pattern [0-9]{12} promises.
+    ("\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661", 422, "invalid_query"),
+    ("GM-\u0662\u0660\u0662\u0666-000001", 422, "invalid_query"),
+    ("\uff10" * 12, 422, "invalid_query"),
     ("", 422, "invalid_parameter"),
     ("x" * 65, 422, "invalid_parameter"),
 ])

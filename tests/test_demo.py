@@ -1,4 +1,5 @@
 """``flask seed-demo``: a small demo district, checked against the rules the real one must keep."""
+import hashlib
 from collections import Counter
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -195,8 +196,16 @@ def _snapshot(session) -> dict:
         select(Application.number, Child.iin, Child.surname, Child.name, Application.status, Application.tier,
                Application.submitted_at).join(Child, Child.id == Application.child_id).order_by(Application.number)
     ).all()
+    # The chain's hashes differ from run to run: each private digest has a fresh secret salt (DESIGN §8).
+    # Everything else of every event is the same for the same seed.
+    events = session.execute(
+        select(AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.application, AuditEvent.from_status,
+               AuditEvent.to_status, AuditEvent.actor_role, AuditEvent.reason, AuditEvent.data)
+        .order_by(AuditEvent.seq)
+    ).all()
     return {"applications": [tuple(r) for r in rows], "iins": sorted(r[1] for r in rows),
-            "head": audit.head(session).hash}
+            "events": hashlib.sha256(repr([tuple(e) for e in events]).encode("utf-8")).hexdigest(),
+            "head_seq": audit.head(session).seq}
 
 
 def _wipe(backend: str) -> None:

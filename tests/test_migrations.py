@@ -1,20 +1,27 @@
 """Migrations (DESIGN §10): ``flask db upgrade`` builds the whole schema on an empty SQLite file and
 an empty PostgreSQL database, and the models and migrations agree (no drift, as ``flask db check``)."""
+import hashlib
+import json
 import logging
 import os
 import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from webapp import create_app
 from webapp.config import normalise_database_url
 from webapp.extensions import db
+from webapp.models import AuditEvent
+from webapp.services import audit, clock
 
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -94,3 +101,109 @@ def test_upgrade_twice_is_harmless_and_the_schema_works(migrated_app):
     assert "uq_seat_one_active_per_application" in indexes
     checks = {ck["name"] for ck in inspect(db.engine).get_check_constraints("bulletin")}
     assert any("claimed_within_places" in (name or "") for name in checks)
+
+
+# --- the salted digests (revision e6c1a7b0d6a1) ------------------------------------------------------
+
+BEFORE_SALTS = "c2b65c3d57b6"
+OLD_EVENTS = [  # (at, action, application, from, to, actor details)
+    ("2026-11-25T04:00:00.000000Z", "application.submitted", "GM-2026-000001", None, "queued",
+     {"user_id": 7, "name": "Әлия Нұрова"}),
+    ("2026-11-25T05:00:00.000000Z", "application.tier_changed", "GM-2026-000001", "queued", "queued",
+     {"user_id": 3, "name": "Operator", "category": "disability"}),
+    ("2026-11-26T05:00:00.000000Z", "application.submitted", "GM-2026-000002", None, "queued",
+     {"user_id": 8, "name": "Марат Ахметов"}),
+    ("2026-11-27T05:00:00.000000Z", "application.withdrawn", "GM-2026-000002", "queued", "withdrawn",
+     {"user_id": 8, "name": "Марат Ахметов"}),
+    ("2026-11-27T06:00:00.000000Z", "application.tier_changed", "GM-2026-000001", "queued", "queued",
+     {"user_id": None, "name": "Kezek"}),
+]
+OLD_CHECKPOINTS = {"2026-11-25": 2, "2026-11-26": 3, "2026-11-27": 5}
+MIGRATED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+
+
+def _unsalted_chain() -> list[dict]:
+    """Events as the services wrote them before salts: plain SHA-256 of the private details."""
+    rows, prev = [], audit.GENESIS
+    for seq, (at, action, number, from_status, to_status, details) in enumerate(OLD_EVENTS, start=1):
+        row = {"seq": seq, "at": at, "action": action, "application": number, "from_status": from_status,
+               "to_status": to_status, "actor_role": "parent", "reason": "", "data": "{}",
+               "private_digest": hashlib.sha256(audit.canonical_json(details).encode("utf-8")).hexdigest(),
+               "prev_hash": prev}
+        row["hash"] = prev = audit.chain_hash(prev, audit.public_record(SimpleNamespace(**row)))
+        rows.append(row)
+    return rows
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def salted_by_migration(request, tmp_path, keep_logging):
+    """A database at the revision before salts, with an unsalted chain and its checkpoints, then
+    upgraded to the head; yields the old rows."""
+    with _database(request.param, tmp_path) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret", "TESTING": True,
+                          "REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://", "INLINE_SWEEP_INTERVAL": 0})
+        with app.app_context():
+            upgrade(directory=MIGRATIONS, revision=BEFORE_SALTS)
+            old = _unsalted_chain()
+            with db.engine.begin() as connection:
+                columns = ", ".join(old[0])
+                marks = ", ".join(f":{name}" for name in old[0])
+                connection.execute(text(f"INSERT INTO audit_event ({columns}) VALUES ({marks})"), old)
+                for day, seq in OLD_CHECKPOINTS.items():
+                    connection.execute(text("INSERT INTO audit_checkpoint (day, seq, hash, at) VALUES "
+                                            "(:day, :seq, :hash, :at)"),
+                                       {"day": date.fromisoformat(day), "seq": seq, "hash": old[seq - 1]["hash"],
+                                        "at": old[seq - 1]["at"]})
+            clock.set(MIGRATED_AT)
+            try:
+                upgrade(directory=MIGRATIONS)
+                yield old
+            finally:
+                clock.reset()
+                db.session.remove()
+                db.engine.dispose()
+
+
+@contextmanager
+def _database(kind: str, tmp_path):
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'salted.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+    server = make_url(normalise_database_url(PG_URL))
+    name = f"kezek_test_salt_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_migration_salts_every_digest_and_rebuilds_the_chain_with_its_checkpoints(salted_by_migration):
+    old = salted_by_migration
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    assert [row.seq for row in rows] == list(range(1, len(old) + 2))
+    first = rows[0]
+    assert (first.action, first.actor_role, first.application, first.at) == \
+        ("audit.chain_rebuilt", "system", None, clock.iso(MIGRATED_AT))
+    assert json.loads(first.data) == {"events": 5, "previous_head": {"seq": 5, "hash": old[-1]["hash"]}}
+    for before, after in zip(old, rows[1:]):
+        assert (after.seq, after.at, after.action, after.application, after.from_status, after.to_status) == \
+            (before["seq"] + 1, before["at"], before["action"], before["application"], before["from_status"],
+             before["to_status"])
+        assert len(after.private_salt) == 32 and after.private_digest != before["private_digest"]
+        assert after.private_digest == audit.salted_digest(after.private_salt,
+                                                            {"unsalted_digest": before["private_digest"]})
+    assert len({row.private_salt for row in rows}) == len(rows)
+    # The whole rebuilt chain verifies, checkpoints included; they name the same events as before.
+    assert audit.find_break(db.session) is None
+    points = {point.day.isoformat(): point.seq for point in audit.stored_checkpoints(db.session)}
+    assert points == {**{day: seq + 1 for day, seq in OLD_CHECKPOINTS.items()}, "2026-11-29": 6}
+    # Nothing of the old, guessable digests is left in the public feed.
+    public = json.dumps([audit.public_record(row) for row in rows])
+    assert not any(before["private_digest"] in public for before in old)

@@ -1,4 +1,5 @@
 """Command line (DESIGN §10): ``flask --app wsgi <command>``."""
+import json
 import sys
 from datetime import date
 
@@ -71,14 +72,25 @@ audit_group = AppGroup("audit", help="The public audit chain.")
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Re-check the whole hash chain; exit 1 at the first broken event."""
-    broken = audit.verify(db.session)
+@click.option("--checkpoints", "checkpoints_file", type=click.File("r", encoding="utf-8"),
+              help="Also hold the chain to these checkpoints: the JSON of /api/v1/audit/checkpoints kept earlier.")
+def audit_verify(checkpoints_file) -> None:
+    """Re-check the whole hash chain and every checkpoint; exit 1 at the first failure."""
+    published = []
+    if checkpoints_file is not None:
+        try:
+            published = audit.published_checkpoints(json.load(checkpoints_file))
+        except ValueError as error:
+            raise click.BadParameter(f"not the JSON of /api/v1/audit/checkpoints: {error}",
+                                     param_hint="--checkpoints") from None
+    broken = audit.find_break(db.session, published=published)
     if broken is not None:
-        click.echo(f"audit chain broken at seq {broken}", err=True)
+        click.echo(str(broken), err=True)
         sys.exit(1)
     head = audit.head(db.session)
-    click.echo(f"audit chain ok: {head.seq if head else 0} events, head {head.hash if head else audit.GENESIS}")
+    checked = len(audit.stored_checkpoints(db.session)) + len(published)
+    click.echo(f"audit chain ok: {head.seq if head else 0} events, head {head.hash if head else audit.GENESIS}, "
+               f"{checked} checkpoints match")
 
 
 @audit_group.command("checkpoint")

@@ -86,15 +86,15 @@ def test_the_chain_holds_after_a_long_history_and_matches_the_design_formula(fac
         assert row.application is None or row.application.startswith("GM-2026-")
 
 
-def test_private_digest_is_sha256_of_the_private_details(factory, session):
+def test_private_digest_is_sha256_of_the_salt_and_the_private_details(factory, session):
     world = World(factory)
     application = world.submit()
     world.commit()
     [row] = session.scalars(select(AuditEvent).where(AuditEvent.application == application.number)).all()
     details = {"name": world.parent.full_name, "user_id": world.parent.id}
-    expected = hashlib.sha256(json.dumps(details, sort_keys=True, separators=(",", ":"),
-                                         ensure_ascii=False).encode("utf-8")).hexdigest()
-    assert row.private_digest == expected
+    canonical = json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert row.private_digest == hashlib.sha256((row.private_salt + canonical).encode("utf-8")).hexdigest()
+    assert row.private_digest != hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @pytest.mark.parametrize("column, value", [

@@ -141,6 +141,11 @@ def test_only_queued_applications_are_invited(world, session):
     [(number, _, _)] = distribution.distribute(session, segment_of(world), clock.now())
     tasks.commit(session)
     assert number == inactive.number
+    # The last two confirm their interest for 2027; the second one does not.
+    clock.set(almaty(2027, 3, 1, 12, 0))
+    for application in (third, fourth):
+        applications.confirm_interest(session, application.id, world.actor_of(application), clock.now())
+    tasks.commit(session)
     # Make the second one inactive (1 October, no confirmation this year) and free two places.
     clock.set(almaty(2027, 10, 1, 9, 0))
     invitations.decline(session, inactive.id, world.actor_of(inactive), clock.now())

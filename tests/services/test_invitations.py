@@ -192,3 +192,19 @@ def test_invite_needs_a_queued_application(world, session):
         invitations.invite(session, application, bulletin.id, clock.now())
     assert "is on the stop-list" in english(caught.value)
     assert claimed(session, bulletin.id) == 0
+
+
+def test_a_decline_after_the_deadline_lapses_exactly_as_the_sweep_would(world, session):
+    """A worker that is down changes nothing for the parent: five days late, the stop-list is still
+    counted from the deadline (to 14 December), not from the decline (which would give 21 December)."""
+    application, bulletin = world.bring_to("invited")
+    seat = live_seat(session, application)
+    invitations.decline(session, application.id, world.parent_actor, almaty(2026, 12, 5, 10, 0))
+    world.commit()
+    application = world.reload(application)
+    assert (application.status, application.stop_listed_until) == ("stop_listed", STOP_LIST_AFTER_EXPIRY)
+    released = session.get(Seat, seat.id)
+    assert (released.state, released.release_reason) == ("released", "expired")
+    assert claimed(session, bulletin.id) == 0
+    event = last_event(session, application)
+    assert (moved(event), event.actor_role) == (("invitation.expired", "invited", "stop_listed"), "system")

@@ -54,8 +54,8 @@ def test_verification_raises_the_tier_and_the_position(world, session):
     # Which privilege (here a disability) is never public: only the private digest covers it.
     assert "disability" not in event.data
     expected = {"user_id": world.department.user_id, "name": world.department.name, "category": "disability"}
-    assert event.private_digest == hashlib.sha256(
-        json.dumps(expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    assert event.private_digest == hashlib.sha256((event.private_salt + json.dumps(
+        expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).encode()).hexdigest()
     assert notifications_of(session, claimant, "privilege.verified")
 
 

@@ -188,3 +188,13 @@ def test_lookup_by_number_or_iin(factory, session):
     assert queue.find(session, "GM-2026-999999") is None
     assert queue.is_lookup_query(application.number) and queue.is_lookup_query(application.child.iin)
     assert not queue.is_lookup_query("12345") and not queue.is_lookup_query("DROP TABLE")
+
+
+@pytest.mark.parametrize("text", [
+    "٠١٢٣٤٥٦٧٨٩٠١",  # Arabic-Indic digits
+    "０１２３４５６７８９０１",  # full-width digits
+    "GM-٢٠٢٦-000001",
+    "GM-2026-００００01",
+])
+def test_lookup_queries_take_ascii_digits_only(text):
+    assert not queue.is_lookup_query(text)

@@ -227,3 +227,40 @@ def test_referral_found_by_its_token(world, session):
     referral = session.query(Referral).one()
     assert referrals.find_by_token(session, referral.token).id == referral.id
     assert referrals.find_by_token(session, "not-a-token") is None
+
+
+def test_enrolment_after_the_contract_deadline_is_refused(world, session):
+    application, bulletin = world.bring_to("referred")
+    referrals.enrol(session, application.id, world.staff, CONTRACT_BY)  # the last µs still counts
+    session.rollback()
+    with pytest.raises(WrongState) as caught:
+        referrals.enrol(session, application.id, world.staff, CONTRACT_BY + timedelta(hours=1))
+    assert english(caught.value) == "The time to conclude the contract ran out on 02.12.2026."
+    session.rollback()
+    assert world.reload(application).status == "referred"
+    assert enrolled(session, bulletin.group_id) == 0
+
+
+def test_a_lapsed_referral_cannot_be_extended(world, session):
+    application, _ = world.bring_to("referred")
+    with pytest.raises(WrongState) as caught:
+        referrals.extend(session, application.id, world.staff, CONTRACT_BY + timedelta(days=2),
+                         date(2026, 12, 20), "parent in hospital")
+    assert english(caught.value) == "This referral lapsed on 02.12.2026: it can no longer be extended."
+    session.rollback()
+    referral = session.query(Referral).one()
+    assert (referral.due_at, referral.extended) == (CONTRACT_BY, False)
+
+
+def test_a_late_referral_decline_lapses_exactly_as_the_sweep_would(world, session):
+    application, bulletin = world.bring_to("referred")
+    referrals.decline(session, application.id, world.parent_actor, CONTRACT_BY + timedelta(days=4))
+    world.commit()
+    application = world.reload(application)
+    # Counted from the due date (2 December), as referrals.expire counts it: to 17 December.
+    assert (application.status, application.stop_listed_until) == \
+        ("stop_listed", almaty(2026, 12, 17, 23, 59, 59, 999999))
+    assert session.query(Referral).one().status == "expired"
+    event = last_event(session, application)
+    assert (moved(event), event.actor_role) == (("referral.expired", "referred", "stop_listed"), "system")
+    assert claimed(session, bulletin.id) == 0

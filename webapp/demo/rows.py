@@ -7,6 +7,7 @@ written in bulk verifies like one written event by event.
 """
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,7 +28,7 @@ PREFERENCE_COLUMNS = ("id", "application_id", "kindergarten_id", "rank")
 CLAIM_COLUMNS = ("id", "application_id", "category_id", "document_path", "status", "verified_by_id", "verified_at",
                  "valid_until", "reason", "created_at")
 AUDIT_COLUMNS = ("seq", "at", "action", "application", "from_status", "to_status", "actor_role", "reason", "data",
-                 "private_digest", "prev_hash", "hash")
+                 "private_digest", "prev_hash", "hash", "private_salt")
 CHECKPOINT_COLUMNS = ("day", "seq", "hash", "at")
 CLAIM_STATUSES = (None, "pending", "verified", "rejected")
 
@@ -71,14 +72,14 @@ def users(population, world, ids: Ids):
 
 
 class Parents:
-    """What the audit needs of the parents once their rows are written: each one's private digest
-    (audit.private_digest of the parent as an actor), and id and name for the few events whose
-    digest covers more (a submission with a privilege claim)."""
+    """What the audit needs of the parents once their rows are written: each one's private details
+    as canonical JSON (what audit.private_digest covers, salted per event by ``Chain``), and id and
+    name for the few events whose digest covers more (a submission with a privilege claim)."""
 
     def __init__(self, population, ids: Ids):
         self.names = population.user_name
         self.ids = range(ids.user, ids.user + len(self.names))
-        self.digests = [audit.private_digest(Actor("parent", self.ids[u], name=name))
+        self.digests = [_details(Actor("parent", self.ids[u], name=name))
                         for u, name in enumerate(self.names)]
 
 
@@ -140,36 +141,40 @@ class Chain:
         self.seq, self.prev = head_seq, head_hash
         self.world, self.population, self.numbers, self.calendar = world, population, numbers, calendar
         self.parent_digests, self.parent_ids, self.parent_names = parents.digests, parents.ids, parents.names
-        self.system = ("system", audit.private_digest(SYSTEM))
+        self.system = ("system", _details(SYSTEM))
         department = Actor("department", world.department_id, world.district_id, None, world.department_name)
-        self.verified_digests = {code: audit.private_digest(department, {"category": code})
+        self.verified_digests = {code: _details(department, {"category": code})
                                  for code, *_ in names.PRIVILEGES}
         self.checkpoints: list[tuple] = []
         self._day_end = None  # end (µs) of the local day of the last event
 
     def rows(self, events):
         """Audit rows for the packed events, in order (one tight loop: it runs millions of times)."""
-        describe, numbers, sha256 = self._describe, self.numbers.text, hashlib.sha256
+        describe, numbers, sha256, salts = self._describe, self.numbers.text, hashlib.sha256, _salts()
         seq, prev, at, day_end = self.seq, self.prev, None, self._day_end
         for key in events:
             instant, a, kind, status = key >> 29, (key >> 7) & lifecycle.INDEX_MASK, (key >> 3) & 15, key & 7
             if day_end is None or instant >= day_end:
                 day_end = self._roll_days(instant, (seq, prev, at))
-            action, from_status, to_status, (role, digest), reason, data = describe(instant, a, kind, STATUSES[status])
+            action, from_status, to_status, (role, details), reason, data = describe(instant, a, kind, STATUSES[status])
+            salt = next(salts)
+            digest = sha256((salt + details).encode("utf-8")).hexdigest()  # audit.salted_digest
             seq += 1
             at = audit_text(instant)
             canonical = RECORD % (action, role, numbers[a], at, data, QUOTED[from_status], prev, digest, reason,
                                   seq, QUOTED[to_status])
             row_hash = sha256((prev + canonical).encode("utf-8")).hexdigest()
-            row = (seq, at, action, numbers[a], from_status, to_status, role, reason, data, digest, prev, row_hash)
+            row = (seq, at, action, numbers[a], from_status, to_status, role, reason, data, digest, prev, row_hash,
+                   salt)
             if seq % CHECK_EVERY == 1:
-                _check(row, row_hash)
+                _check(row, row_hash, details)
             prev = row_hash
             yield row
         self.seq, self.prev, self._day_end = seq, prev, day_end
 
     def _describe(self, instant, a, kind, status):
-        """(action, from, to, (actor role, private digest), reason, canonical data) as the services record it."""
+        """(action, from, to, (actor role, private details as canonical JSON), reason, canonical data) as the
+        services record it."""
         population = self.population
         if kind == lifecycle.SUBMITTED:
             data = '{"preferences":[%s],"segment":[%d,"%s",%d]}' % (
@@ -181,8 +186,8 @@ class Chain:
             # A claim can reveal a disability: it enters the record only through the private digest.
             u = population.parent[a]
             actor = Actor("parent", self.parent_ids[u], name=self.parent_names[u])
-            digest = audit.private_digest(actor, {"privileges": [names.PRIVILEGES[category][0]]})
-            return "application.submitted", None, "queued", ("parent", digest), "", data
+            details = _details(actor, {"privileges": [names.PRIVILEGES[category][0]]})
+            return "application.submitted", None, "queued", ("parent", details), "", data
         if kind == lifecycle.CONFIRMED:
             return ("interest.confirmed", status, "queued", self._parent(a), "",
                     '{"year":%d}' % self.calendar.year_of(instant))
@@ -218,9 +223,24 @@ class Chain:
         return self._day_end
 
 
-def _check(row: tuple, digest: str) -> None:
+def _check(row: tuple, digest: str, details: str) -> None:
     """The fast path above must hash exactly what the services would: compare on a sample."""
     event = AuditEvent(**dict(zip(AUDIT_COLUMNS, row)))
     public = audit.public_record(event)
-    if audit.canonical_json(json.loads(row[8])) != row[8] or audit.chain_hash(row[10], public) != digest:
+    if audit.canonical_json(json.loads(row[8])) != row[8] or audit.chain_hash(row[10], public) != digest \
+            or audit.salted_digest(event.private_salt, json.loads(details)) != event.private_digest:
         raise RuntimeError(f"demo audit record {row[0]} differs from services.audit: {public}")
+
+
+def _details(actor: Actor, extra: dict | None = None) -> str:
+    """The private details an event's digest covers, as the canonical JSON audit.salted_digest hashes."""
+    return audit.canonical_json(audit.private_details(actor, extra))
+
+
+def _salts(chunk: int = 4096):
+    """Fresh secret salts (audit.SALT_BYTES each, hex), drawn from the OS a chunk at a time: one
+    call per event would cost more than the event's hashing."""
+    size = audit.SALT_BYTES
+    while True:
+        block = os.urandom(size * chunk).hex()
+        yield from (block[i:i + 2 * size] for i in range(0, len(block), 2 * size))

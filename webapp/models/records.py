@@ -21,6 +21,9 @@ class AuditEvent(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     private_digest: Mapped[str] = mapped_column(String(64))
+    # The secret salt of private_digest (hex, 128 bits): never published, so the digest cannot be
+    # guessed from a dictionary of accounts and categories, yet the department can prove the details.
+    private_salt: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -9,7 +9,7 @@ from ..models import (
     FINAL, MAX_PREFERENCES, Application, ApplicationPreference, Child, Kindergarten, Locality,
     PrivilegeCategory, PrivilegeClaim,
 )
-from . import audit, calendar, locks, seats, tasks
+from . import audit, calendar, eligibility, locks, seats, tasks
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, NotFound, WrongState
 from .privileges import tier_of
@@ -99,9 +99,9 @@ def deactivate(session, application_id: int, now, actor=SYSTEM) -> bool:
     require_system(actor)
     application = load_locked(session, application_id)
     today = calendar.local_date(application.district, now)
-    if application.status not in ("queued", "stop_listed") or application.interest_year >= today.year:
+    if application.status not in ("queued", "stop_listed"):
         return False
-    if today < date(today.year, 10, 1):
+    if eligibility.interest_current(application.interest_year, today):
         return False
     application.stop_listed_until = None
     move(session, application, "inactive", action="application.deactivated", actor=actor, now=now,
@@ -132,15 +132,14 @@ def returning_status(application, now) -> str:
     today = calendar.local_date(application.district, now)
     if reached_max_age(application.child.birth_date, application.district.max_age, today):
         return "aged_out"
-    if today.month >= 10 and application.interest_year < today.year:
+    if not eligibility.interest_current(application.interest_year, today):
         return "inactive"
     return "queued"
 
 
 def reached_max_age(birth_date: date, max_age: int, today: date) -> bool:
     """Age on the last 1 September on or before today is at least max_age."""
-    september = date(today.year if (today.month, today.day) >= (9, 1) else today.year - 1, 9, 1)
-    return birth_date <= date(september.year - max_age, 9, 1)
+    return eligibility.reached_school_age(birth_date, max_age, today)
 
 
 def withdraw(session, application_id: int, actor, now, reason: str = "") -> None:

@@ -2,14 +2,15 @@
 
 Walk the waiting applications of a segment in queue order; each queued one takes the first free
 seat among its preferred kindergartens (in the parent's order; any if it has none). Nobody is passed
-over for a seat they would accept in favour of someone behind them. Runs under the segment lock and
-is idempotent: with no free seat or no queued application left, it changes nothing.
+over for a seat they would accept in favour of someone behind them. Only applications eligible now
+(services.eligibility: queued, interest current, not of school age) are invited. Runs under the
+segment lock and is idempotent: with no free seat or no eligible application left, it changes nothing.
 """
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import Application, ApplicationPreference, Bulletin, Child
-from . import audit, locks
+from ..models import Application, ApplicationPreference, Bulletin, Child, District, Locality
+from . import audit, calendar, eligibility, locks
 from .actors import SYSTEM
 from .invitations import invite
 from .queue import Segment, walk
@@ -19,10 +20,16 @@ def distribute(session, segment: Segment, now) -> list[tuple[str, int, int]]:
     """Invite as many as there are free seats; returns [(application number, bulletin id, seat id)]."""
     locks.segment(session, segment.locality_id, segment.language, segment.birth_year)
     free = _free_seats(session, segment)
-    if not free or not _anyone_could_take(session, segment, free):
+    if not free:
+        return []
+    # Only applications eligible *now* (eligibility.eligible_now: queued, interest current, not of
+    # school age) are invited, whatever the sweep has or has not done yet today.
+    eligible = _eligible_now_clause(session, segment, now)
+    if not _anyone_could_take(session, segment, free, eligible):
         return []
     invited = []
     for batch in _queued_in_order(session, segment):
+        batch = _only_eligible(session, batch, eligible)
         preferences = _preferences(session, batch)
         chosen = []  # (application id, bulletin id) in queue order: every choice made before inviting
         for application_id in batch:
@@ -47,16 +54,34 @@ def distribute(session, segment: Segment, now) -> list[tuple[str, int, int]]:
     return invited
 
 
-def _anyone_could_take(session, segment: Segment, free: dict) -> bool:
+def _eligible_now_clause(session, segment: Segment, now):
+    """The eligibility rule for this segment's district on its local today, as a SQL condition."""
+    district = session.scalars(
+        select(District).join(Locality, Locality.district_id == District.id).where(Locality.id == segment.locality_id)
+    ).one()
+    return eligibility.eligible_clause(district.max_age, calendar.local_date(district, now))
+
+
+def _only_eligible(session, application_ids: list[int], eligible) -> list[int]:
+    """The eligible ones of a batch of queued ids, in the batch's (queue) order."""
+    if not application_ids:
+        return []
+    found = set(session.scalars(
+        select(Application.id).join(Child, Child.id == Application.child_id)
+        .where(Application.id.in_(application_ids), eligible)
+    ))
+    return [application_id for application_id in application_ids if application_id in found]
+
+
+def _anyone_could_take(session, segment: Segment, free: dict, eligible) -> bool:
     """Is any queued application willing to take one of these seats (no preference, or one of the
     seats' kindergartens)? A seat nobody listed would otherwise make every run walk the whole segment
     while holding its lock; this asks the database once instead."""
     kindergarten_ids = {kg_id for kg_id, _ in free.values()}
     preference = select(ApplicationPreference.id).where(ApplicationPreference.application_id == Application.id)
-    willing = select(Application.id).where(
+    willing = select(Application.id).join(Child, Child.id == Application.child_id).where(
         Application.locality_id == segment.locality_id, Application.language == segment.language,
-        Application.birth_year == segment.birth_year, Application.waiting.is_(True),
-        Application.status == "queued",
+        Application.birth_year == segment.birth_year, Application.waiting.is_(True), eligible,
         or_(~preference.exists(),
             preference.where(ApplicationPreference.kindergarten_id.in_(kindergarten_ids)).exists()),
     ).limit(1)

@@ -6,7 +6,7 @@ or declined invitation puts the application on the stop-list until the end of th
 from flask_babel import lazy_gettext as _l
 
 from ..models import Bulletin, Seat
-from . import calendar, seats, tasks
+from . import calendar, eligibility, seats, tasks
 from .clock import iso as _iso
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, WrongState
@@ -19,6 +19,10 @@ STOP_LIST_WORKING_DAYS = 10
 def invite(session, application, bulletin_id: int, now) -> Seat:
     """Reserve a seat for a queued application (called by distribution, under the segment lock)."""
     require_status(application, "queued")
+    if not eligibility.application_eligible_now(application, calendar.local_date(application.district, now)):
+        # Distribution never chooses such an application; this is the last line of defence.
+        raise WrongState(_l("Application %(number)s cannot be invited now: its interest is not confirmed "
+                            "for this year or the child has reached school age."), number=application.number)
     due = calendar.end_of_nth_working_day(session, application.district, now, RESPOND_WORKING_DAYS)
     seat = seats.claim(session, bulletin_id, application, "reserved", due, now)
     move(session, application, "invited", action="invitation.created", actor=SYSTEM, now=now,
@@ -37,7 +41,7 @@ def respond(session, application_id: int, actor, now, bulletin_id: int | None = 
                         number=application.number)
     require_status(application, "invited")
     seat = seats.active_seat(session, application.id)
-    if seat.deadline_at is not None and seat.deadline_at < now:
+    if lapsed(seat, now):
         raise WrongState(_l("The time to respond has run out."))
     if bulletin_id is not None and bulletin_id != seat.bulletin_id:
         seat = _move_to(session, application, seat, bulletin_id, now)
@@ -64,7 +68,18 @@ def decline(session, application_id: int, actor, now) -> None:
     application = load_locked(session, application_id)
     require_parent_of(actor, application)
     require_status(application, "invited")
+    seat = seats.active_seat(session, application.id)
+    if lapsed(seat, now):
+        # The invitation had already lapsed: the parent gets exactly what the expiry job would have
+        # done at the deadline (stop-list counted from it), whether or not a worker was running.
+        _stop_list(session, application, now, SYSTEM, "invitation.expired", "expired", since=seat.deadline_at)
+        return
     _stop_list(session, application, now, actor, "invitation.declined", "declined")
+
+
+def lapsed(seat: Seat | None, now) -> bool:
+    """Has this seat's deadline passed (the last microsecond of the deadline still counts)?"""
+    return seat is not None and seat.deadline_at is not None and seat.deadline_at < now
 
 
 def expire(session, seat_id: int, now, actor=SYSTEM) -> bool:

@@ -304,7 +304,7 @@ def _tier_stream(session, segment: Segment, tier: str, batch: int, columns=None)
 def find(session, query: str):
     """An application by its number or by the child's IIN (its current, non-final one first)."""
     text = (query or "").strip()
-    if text.isdigit():
+    if IIN_QUERY.fullmatch(text):
         stmt = (
             select(Application).join(Child, Child.id == Application.child_id).where(Child.iin == text)
             .order_by(Application.waiting.desc(), Application.id.desc()).limit(1)
@@ -314,8 +314,14 @@ def find(session, query: str):
     return session.scalars(stmt).first()
 
 
+# ASCII classes only: ``\d`` would also take Arabic-Indic or full-width digits, which no IIN or
+# number contains (the OpenAPI pattern is [0-9]{12}), so such a query is malformed (422), not unknown.
+IIN_QUERY = re.compile(r"[0-9]{12}")
+NUMBER_QUERY = re.compile(r"[A-Za-z]{1,8}-[0-9]{4}-[0-9]{6,9}")
+
+
 def is_lookup_query(text: str) -> bool:
     """12 digits (an IIN) or an application number such as GM-2026-000123."""
     text = (text or "").strip()
-    return bool(re.fullmatch(r"\d{12}", text) or re.fullmatch(r"[A-Za-z]{1,8}-\d{4}-\d{6,9}", text))
+    return bool(IIN_QUERY.fullmatch(text) or NUMBER_QUERY.fullmatch(text))
 

@@ -15,7 +15,7 @@ from . import applications, calendar, locks, seats, tasks
 from .actors import SYSTEM, require_kindergarten, require_parent_of, require_system
 from .clock import iso
 from .errors import InvalidInput, NotFound, WrongState
-from .invitations import STOP_LIST_WORKING_DAYS
+from .invitations import STOP_LIST_WORKING_DAYS, lapsed
 from .transitions import load_locked, move, require_status, tell_parent
 
 CONTRACT_WORKING_DAYS = 5
@@ -61,6 +61,9 @@ def extend(session, application_id: int, actor, now, until_day, reason: str) -> 
     require_status(application, "referred")
     _require_reason(reason)
     referral = seat.referral
+    if lapsed(seat, now):  # a lapsed referral is not revived, even before the expiry job has run
+        raise WrongState(_l("This referral lapsed on %(due)s: it can no longer be extended."),
+                         due=calendar.local_day_text(application.district, seat.deadline_at))
     if referral.extended:
         raise WrongState(_l("This referral has already been extended once."))
     zone = ZoneInfo(application.district.timezone)
@@ -83,6 +86,9 @@ def enrol(session, application_id: int, actor, now) -> None:
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
     require_status(application, "referred")
+    if lapsed(seat, now):  # the expiry job may not have run yet; the deadline is what counts
+        raise WrongState(_l("The time to conclude the contract ran out on %(due)s."),
+                         due=calendar.local_day_text(application.district, seat.deadline_at))
     grown = session.execute(
         update(Group).where(Group.id == seat.bulletin.group_id, Group.enrolled < Group.capacity)
         .values(enrolled=Group.enrolled + 1).execution_options(synchronize_session=False)
@@ -101,6 +107,10 @@ def decline(session, application_id: int, actor, now) -> None:
     application, seat = _with_seat(session, application_id)
     require_parent_of(actor, application)
     require_status(application, "referred")
+    if lapsed(seat, now):
+        # Already lapsed: exactly what the expiry job would have done at the deadline.
+        _lapse(session, application, seat, now, SYSTEM, "referral.expired", "expired", since=seat.deadline_at)
+        return
     _lapse(session, application, seat, now, actor, "referral.declined", "cancelled")
 
 

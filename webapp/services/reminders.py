@@ -1,8 +1,8 @@
 """Reminders to parents (DESIGN §5).
 
 - **Interest**: on 1 September and on the 5th working day before 1 October, to the parents of
-  waiting applications whose interest is not confirmed for this year (they become inactive on
-  1 October otherwise).
+  waiting applications and of those holding a seat (responded, referred) whose interest is not
+  confirmed for this year (they become inactive on 1 October otherwise, or on returning to waiting).
 - **Deadlines**: on the last working day before the day of an invitation's or a referral's
   deadline. Nothing goes out on a day off: Friday reminds of a Monday deadline.
 
@@ -20,6 +20,10 @@ from ..models import WAITING, Application, Child, District, Seat
 from . import calendar, notifications, tasks
 
 INTEREST_WORKING_DAYS_BEFORE = 5
+# Everyone who can still confirm and would lose their place without it: the waiting applications,
+# and those holding a seat (responded, referred), who return to waiting if the kindergarten rejects
+# the response or the referral lapses, and go straight to inactive after 1 October unconfirmed.
+REMINDED = sorted(WAITING | {"responded", "referred"})
 DEACTIVATION_DAY = (10, 1)  # 1 October
 BATCH = 500
 
@@ -45,7 +49,7 @@ def send_interest_reminders(session, now) -> int:
             continue
         ids = list(session.scalars(
             select(Application.id).where(
-                Application.district_id == district.id, Application.status.in_(sorted(WAITING)),
+                Application.district_id == district.id, Application.status.in_(REMINDED),
                 Application.interest_year < today.year,
             ).order_by(Application.id)
         ))

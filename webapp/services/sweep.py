@@ -24,6 +24,10 @@ BATCH = 200
 def run(session, now=None) -> Counter:
     now = now or clock.now()
     done = Counter()
+    # Each step commits, and a released seat is offered again at once (distribution runs after the
+    # commit), before the later steps have aged out or deactivated anyone. That opens no window:
+    # distribution invites only applications eligible now (services.eligibility), so on 1 September
+    # or 1 October a seat freed here never goes to a child the steps below are about to take out.
     _each(session, done, "invitations_expired", _due_seats(session, "reserved", now),
           lambda item_id: invitations.expire(session, item_id, now), _load_seats)
     _each(session, done, "referrals_expired", _due_seats(session, "referred", now),

@@ -9,14 +9,14 @@ from ..models import ROLES, User
 from .errors import Duplicate, InvalidInput
 from .unique import insert_once
 
-PHONE = re.compile(r"^\+77\d{9}$")
+PHONE = re.compile(r"^\+77[0-9]{9}$")  # ASCII digits: \d would take other scripts' digits too
 # Werkzeug's default (scrypt). The test suite lowers it: hashing is deliberately slow.
 HASH_METHOD = "scrypt"
 
 
 def normalise_phone(raw: str) -> str:
     """+7 7XX XXX XX XX in any common spelling (8 7XX…, 7XX…) becomes +77XXXXXXXXX."""
-    digits = re.sub(r"\D", "", raw or "")
+    digits = re.sub(r"[^0-9]", "", raw or "")
     if len(digits) == 11 and digits[0] in "78":
         digits = digits[1:]
     phone = "+7" + digits

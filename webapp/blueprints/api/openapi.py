@@ -114,7 +114,7 @@ SCHEMAS = {
         "actor_role": {"type": "string"},
         "reason": {"type": "string"},
         "data": {"type": "object", "description": "Event details; no personal data."},
-        "private_digest": dict(HASH, description="SHA-256 of the private details (actor, names)."),
+        "private_digest": dict(HASH, description="SHA-256 of a secret salt followed by the private details (actor, names, privilege): a commitment the department can prove, nobody can guess."),
         "prev_hash": HASH,
         "hash": dict(HASH, description="SHA-256(prev_hash + canonical JSON of the record without hash)."),
     }),
