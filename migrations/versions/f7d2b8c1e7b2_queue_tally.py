@@ -2,7 +2,7 @@
 tier), kept in step by services.tally and filled here from the applications.
 
 Revision ID: f7d2b8c1e7b2
-Revises: c2b65c3d57b6
+Revises: e6c1a7b0d6a1
 Create Date: 2026-11-29 21:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7d2b8c1e7b2'
-down_revision = 'c2b65c3d57b6'
+down_revision = 'e6c1a7b0d6a1'
 branch_labels = None
 depends_on = None
 
