@@ -5,6 +5,8 @@ second write of the same message for the same event a no-op, so a retried transi
 sends twice. Texts are rendered here, in the recipient's language, so the outbox shows exactly what
 was sent.
 """
+from contextlib import contextmanager
+
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -54,6 +56,10 @@ def notify(session, user, event: str, params: dict, *, application=None, key: st
     if user.email:
         channels.append(("email", user.email))
     keys = [f"{key}:{channel}" for channel, _ in channels]
+    batch = session.info.get(_BATCH)
+    if batch is not None:  # inside ``batched``: written together when the batch ends
+        batch.append((user, application, channels, keys, event, body))
+        return []
     if session.get_bind().dialect.name == "postgresql":
         return _insert_new(session, user, application, channels, keys, event, body)
     # One query for all channels' keys, and no flush of our own: this runs for every transition (25
@@ -69,9 +75,48 @@ def notify(session, user, event: str, params: dict, *, application=None, key: st
     ]
 
 
+_BATCH = "outbox_batch"
+
+
+@contextmanager
+def batched(session):
+    """Within the block, ``notify`` collects its rows; at the end they are written at once: on
+    PostgreSQL one INSERT … ON CONFLICT DO NOTHING for all of them, elsewhere one query for all
+    their idempotency keys and one flush. The same rows as one ``notify`` at a time (set-based
+    transitions of the sweep use it); ``notify`` returns [] inside the block."""
+    session.info[_BATCH] = []
+    try:
+        yield
+        collected = session.info[_BATCH]
+    finally:
+        session.info.pop(_BATCH, None)
+    if not collected:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        rows = [row for user, application, channels, keys, event, body in collected
+                for row in _rows(user, application, channels, keys, event, body)]
+        for start in range(0, len(rows), 1000):
+            _insert_rows(session, rows[start:start + 1000])
+        return
+    all_keys = [key for *_, keys, _, _ in collected for key in keys]
+    written = set()
+    for start in range(0, len(all_keys), 500):
+        written.update(session.scalars(select(Notification.idempotency_key).where(
+            Notification.idempotency_key.in_(all_keys[start:start + 500]))))
+    for user, application, channels, keys, event, body in collected:
+        for (channel, recipient), row_key in zip(channels, keys):
+            if row_key not in written:
+                written.add(row_key)
+                _write(session, user, application, channel, recipient, event, body, row_key)
+
+
 def _insert_new(session, user, application, channels, keys, event, body) -> list[int]:
     """PostgreSQL: every channel's row in one INSERT … ON CONFLICT (idempotency_key) DO NOTHING —
     one round trip instead of a check and an insert. Returns the ids of the rows written."""
+    return _insert_rows(session, _rows(user, application, channels, keys, event, body))
+
+
+def _rows(user, application, channels, keys, event, body) -> list[dict]:
     created = clock.now()
     rows = []
     for (channel, recipient), row_key in zip(channels, keys):
@@ -83,6 +128,10 @@ def _insert_new(session, user, application, channels, keys, event, body) -> list
             "idempotency_key": row_key, "read": False, "created_at": created,
             "sent_at": created if inbox else None, "next_attempt_at": None, "last_error": "",
         })
+    return rows
+
+
+def _insert_rows(session, rows: list[dict]) -> list[int]:
     stmt = pg_insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
     written = list(session.execute(stmt.returning(Notification.id, Notification.channel)))
     if any(channel != "inbox" for _, channel in written):

@@ -3,6 +3,8 @@
 The invariant ``active seats ≤ places`` is kept by ``bulletin.claimed``, changed only here with
 conditional UPDATEs that the database evaluates atomically (and a CHECK constraint behind them).
 """
+from contextlib import contextmanager
+
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -61,14 +63,39 @@ def release(session, seat: Seat, reason: str, now) -> None:
     if seat.state == "released":
         return
     seat.state, seat.release_reason, seat.deadline_at, seat.updated_at = "released", reason, None, now
-    session.execute(
-        update(Bulletin).where(Bulletin.id == seat.bulletin_id, Bulletin.claimed > 0)
-        .values(claimed=Bulletin.claimed - 1).execution_options(synchronize_session=False)
-    )
-    _forget_cached_bulletin(session, seat.bulletin_id)
+    batch = session.info.get(_RELEASING)
+    if batch is not None:  # inside ``releasing``: one UPDATE per bulletin when the batch ends
+        batch[seat.bulletin_id] = batch.get(seat.bulletin_id, 0) + 1
+    else:
+        session.execute(
+            update(Bulletin).where(Bulletin.id == seat.bulletin_id, Bulletin.claimed > 0)
+            .values(claimed=Bulletin.claimed - 1).execution_options(synchronize_session=False)
+        )
+        _forget_cached_bulletin(session, seat.bulletin_id)
     bulletin = session.get(Bulletin, seat.bulletin_id)
     tasks.defer(session, "distribute_segment", bulletin.locality_id, bulletin.language, bulletin.birth_year)
     tasks.defer(session, "cancel_seat_deadline", seat.id)
+
+
+_RELEASING = "seats_releasing"
+
+
+@contextmanager
+def releasing(session):
+    """Within the block, ``release`` counts the places given back per bulletin; at the end each
+    bulletin's ``claimed`` goes down by its count in one UPDATE (the set-based sweep)."""
+    session.info[_RELEASING] = {}
+    try:
+        yield
+        counted = session.info[_RELEASING]
+    finally:
+        session.info.pop(_RELEASING, None)
+    for bulletin_id, n in sorted(counted.items()):
+        session.execute(
+            update(Bulletin).where(Bulletin.id == bulletin_id, Bulletin.claimed >= n)
+            .values(claimed=Bulletin.claimed - n).execution_options(synchronize_session=False)
+        )
+        _forget_cached_bulletin(session, bulletin_id)
 
 
 def active_seat(session, application_id: int) -> Seat | None:
