@@ -1,5 +1,5 @@
-"""The queue tally: waiting applications per (segment, tier, day of submission) and per (segment,
-tier), kept in step by services.tally and filled here from the applications.
+"""The queue tally: waiting applications per (segment, tier, UTC week of submission) and per
+(segment, tier), kept in step by services.tally and filled here from the applications.
 
 Revision ID: f7d2b8c1e7b2
 Revises: e6c1a7b0d6a1
@@ -37,7 +37,11 @@ def upgrade():
         sa.Column('waiting', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('locality_id', 'language', 'birth_year', 'tier', 'day', name=op.f('pk_queue_tally')),
     )
-    day = "CAST(submitted_at AS DATE)" if op.get_bind().dialect.name == "postgresql" else "date(submitted_at)"
+    # The bucket: Monday of the UTC week of submission (services.tally.day_of).
+    if op.get_bind().dialect.name == "postgresql":
+        day = "CAST(date_trunc('week', submitted_at) AS DATE)"
+    else:
+        day = "date(submitted_at, 'start of day', 'weekday 0', '-6 days')"
     op.execute(
         "INSERT INTO queue_tally (locality_id, language, birth_year, tier, day, waiting) "
         f"SELECT locality_id, language, birth_year, tier, {day}, count(*) FROM application "

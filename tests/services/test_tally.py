@@ -93,7 +93,7 @@ def assert_exact(session, segments, k, per_page=3):
 # --- random histories ---------------------------------------------------------------------------------
 
 submit = st.tuples(st.just("submit"), st.integers(0, 1), st.sampled_from([None, "disability", "large_family"]),
-                   st.integers(0, 4), st.sampled_from(["noon", "midnight", "last", "same"]))
+                   st.integers(0, 20), st.sampled_from(["noon", "midnight", "last", "same"]))
 verify = st.tuples(st.just("verify"), st.integers(0, 40))
 step = st.one_of(
     submit, submit, submit, verify, verify,
@@ -122,7 +122,7 @@ class History:
         self.extraordinary = self.world.factory.privilege(f"dis-{self.world.district.code}", "extraordinary")
         self.priority = self.world.factory.privilege(f"fam-{self.world.district.code}", "priority")
         self.built: list[int] = []
-        self.base = datetime(2026, 11, 16, tzinfo=timezone.utc)
+        self.base = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday: three weeks of submissions
         self.last_at = None
         assert self.world.parent and self.world.staff and self.world.department  # committed below, kept
         self.world.commit()
@@ -243,18 +243,19 @@ def assert_exact_would_notice(session) -> bool:
     return len(found) == 1 and found[0]["stored"] == found[0]["expected"] + 1
 
 
-def test_a_day_boundary_splits_the_count_exactly(factory, session):
-    """The last microsecond of a day and the first of the next fall in different tally rows, and
-    ties at the same microsecond are broken by number, as the queue orders them."""
+def test_a_week_boundary_splits_the_count_exactly(factory, session):
+    """The last microsecond of a week (Sunday, UTC) and the first of the next fall in different
+    tally rows, and ties at the same microsecond are broken by number, as the queue orders them."""
     world = World(factory)
-    midnight = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    moments = [midnight - timedelta(microseconds=1), midnight, midnight, midnight - timedelta(microseconds=1),
-               midnight + timedelta(hours=23, minutes=59, seconds=59, microseconds=999999)]
+    monday = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    moments = [monday - timedelta(microseconds=1), monday, monday, monday - timedelta(microseconds=1),
+               monday + timedelta(days=6, hours=23, minutes=59, seconds=59, microseconds=999999),
+               monday - timedelta(days=6, hours=12)]
     for at in moments:
         world.submit(at=at, step=None)
     world.commit()
     days = sorted(session.execute(select(QueueTally.day, QueueTally.waiting)).all())
-    assert [(d.isoformat(), n) for d, n in days] == [("2026-11-19", 2), ("2026-11-20", 3)]
+    assert [(d.isoformat(), n) for d, n in days] == [("2026-11-16", 3), ("2026-11-23", 3)]
     assert_exact(session, [Segment(world.locality.id, "kk", 2022)], 3)
 
 

@@ -1,8 +1,9 @@
 """The queue's order statistics, kept in step with the applications (DESIGN §4, §12).
 
-``QueueTally`` counts the waiting applications of one (segment, tier) submitted on one UTC day;
+``QueueTally`` counts the waiting applications of one (segment, tier) submitted in one UTC week
+(``day`` is its Monday);
 ``QueueCount`` counts them per (segment, tier) over all days. With them a position is a handful of
-small sums plus a count within one day, a deep queue page starts at the right day, and the registry
+small sums plus a count within one week, a deep queue page starts at the right week, and the registry
 reads queue sizes without touching the applications. Both are derived data: services.tally keeps
 them exact in the transaction of every change and rebuilds or checks them from the applications.
 """
@@ -21,7 +22,7 @@ class QueueTally(db.Model):
     language: Mapped[str] = mapped_column(String(2), primary_key=True)
     birth_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     tier: Mapped[str] = mapped_column(String(16), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)  # UTC day of submitted_at
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # Monday of submitted_at's UTC week
     waiting: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -4,15 +4,17 @@ A position lookup, a queue page and the registry run on every public request. Bu
 SELECTs anew each time (SQLAlchemy expression objects, a dozen comparisons each) cost more than
 the database did; built once, each request only binds values and runs them through the compiled
 cache. Every statement reads the maintained tally (models.tally), never the segment's whole slice
-of the queue. Values: ``loc``, ``lang``, ``year`` (the segment), ``tier``, ``day`` (UTC day of
-submission), ``day_start``, ``at`` and ``number`` (the application's place in its tier).
+of the queue. Values: ``loc``, ``lang``, ``year`` (the segment), ``tier``, ``day`` (the tally's
+bucket: Monday of the UTC week of submission), ``day_start`` (its first moment), ``at`` and
+``number`` (the application's place in its tier).
 """
 from functools import cache
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, literal, select, tuple_, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, select, tuple_, union_all
 
 from ..models import Application, Child, District, Locality, QueueCount, QueueTally
 from ..models.types import UTCDateTime
+from . import tally
 
 TIER_NAMES = ("extraordinary", "priority", "ordinary")
 
@@ -114,10 +116,7 @@ def lookup(dialect: str, by_iin: bool):
     b = Application.__table__.alias("b")
     same_segment = lambda model: and_(model.locality_id == a.c.locality_id,  # noqa: E731
                                       model.language == a.c.language, model.birth_year == a.c.birth_year)
-    if dialect == "postgresql":
-        day, day_start = cast(a.c.submitted_at, Date), func.date_trunc("day", a.c.submitted_at)
-    else:  # naive UTC text: 'YYYY-MM-DD' sorts before every moment of that day and after the day before
-        day = day_start = func.date(a.c.submitted_at)
+    day, day_start = tally.bucket_sql(dialect, a.c.submitted_at)
     totals = [
         select(func.coalesce(func.sum(QueueCount.waiting), 0))
         .where(same_segment(QueueCount), QueueCount.tier == tier).scalar_subquery()

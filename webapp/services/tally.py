@@ -2,7 +2,7 @@
 
 Every change of an application's status, tier or waiting flag — and every new or deleted
 application — goes through a flush of the ORM session. ``after_flush`` below compares each such
-application's place before and after (segment, tier, UTC day of submission, waiting or not) and
+application's place before and after (segment, tier, UTC week of submission, waiting or not) and
 applies the difference to ``queue_tally`` and ``queue_count`` with relative upserts
 (``waiting = waiting + :delta``) in the same transaction. Relative updates are exact however many
 transactions run at once (READ COMMITTED): no value is read into Python and written back. The
@@ -28,15 +28,28 @@ PLACE = (*SEGMENT, "tier", "submitted_at")
 
 
 def day_of(moment: datetime) -> date:
-    return moment.astimezone(timezone.utc).date()
+    """The tally's bucket of a moment: the Monday that starts its UTC week. A week, not a day: a
+    position sums the buckets before its own (about 200 rows for four years, not 1,400) and counts
+    within its own bucket from the queue index (at most a week's submissions of one tier)."""
+    day = moment.astimezone(timezone.utc).date()
+    return day - timedelta(days=day.weekday())
 
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
-def next_day_start(day: date) -> datetime:
-    return day_start(day + timedelta(days=1))
+def bucket_sql(dialect: str, column):
+    """``day_of`` in SQL, on a naive-UTC timestamp column: (the bucket's date, its first moment)."""
+    if dialect == "postgresql":
+        week = func.date_trunc("week", column)
+        return cast(week, Date), week
+    # SQLite: 'start of day' first — its date arithmetic rounds to the millisecond, which would move
+    # 23:59:59.9999995 into the next day; 'weekday 0' then '-6 days' is the Monday on or before.
+    # The date text 'YYYY-MM-DD' also serves as the first moment: it sorts before every stored
+    # timestamp of that day and after every one of the day before.
+    week = func.date(column, "start of day", "weekday 0", "-6 days")
+    return week, week
 
 
 # --- in the transaction of every change ---------------------------------------------------------------
@@ -122,9 +135,7 @@ def _upsert(session, model, extra_keys):
 # --- recounting from the applications -----------------------------------------------------------------
 
 def _day_column(session):
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(Application.submitted_at, Date)
-    return func.date(Application.submitted_at)
+    return bucket_sql(session.get_bind().dialect.name, Application.submitted_at)[0]
 
 
 def _recounted(session):
