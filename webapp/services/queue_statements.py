@@ -91,19 +91,25 @@ def days_of_ranks(tiers: tuple[str, ...]):
 
 @cache
 def page_rows(tier: str, public: bool):
-    """``count`` applications of one tier in order from ``day_start`` (the day the tally located),
-    after ``skip`` of that day's: what is read before the page is at most one day's rows, at any
-    depth. ``public``: (number, tier, submitted_at, status, child's name, surname); else ids."""
-    columns = (Application.number, Application.tier, Application.submitted_at, Application.status,
-               Child.name, Child.surname) if public else (Application.id,)
-    stmt = select(*columns)
-    if public:
-        stmt = stmt.join(Child, Child.id == Application.child_id)
-    return (
-        stmt.where(_waiting_in_segment(), Application.tier == tier,
-                   Application.submitted_at >= bindparam("day_start", type_=UTCDateTime()))
+    """``count`` applications of one tier in order from ``day_start`` (the week the tally located),
+    after ``skip`` of that week's: what is read before the page is at most one week's rows of the
+    tier, at any depth. ``public``: (number, tier, submitted_at, status, child's name, surname),
+    the children joined to the page's rows only (joined before the OFFSET, PostgreSQL fetched a
+    child for every skipped row and chose a parallel plan for it); else the application ids."""
+    window = (
+        select(*((Application.number, Application.tier, Application.submitted_at, Application.status,
+                  Application.child_id) if public else (Application.id,)))
+        .where(_waiting_in_segment(), Application.tier == tier,
+               Application.submitted_at >= bindparam("day_start", type_=UTCDateTime()))
         .order_by(Application.submitted_at, Application.number)
         .offset(bindparam("skip", type_=Integer())).limit(bindparam("count", type_=Integer()))
+    )
+    if not public:
+        return window
+    rows = window.subquery("page")
+    return (
+        select(rows.c.number, rows.c.tier, rows.c.submitted_at, rows.c.status, Child.name, Child.surname)
+        .join(Child, Child.id == rows.c.child_id).order_by(rows.c.submitted_at, rows.c.number)
     )
 
 
