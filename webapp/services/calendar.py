@@ -54,7 +54,8 @@ def load_overrides(session, district_id: int | None, start: date, end: date) -> 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_overrides(session, transaction) -> None:
-    session.info.pop(_CACHE, None)
+    if transaction.parent is None:  # the transaction itself, not a flush's inner one
+        session.info.pop(_CACHE, None)
 
 
 @event.listens_for(Session, "after_flush")
