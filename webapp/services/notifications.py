@@ -131,9 +131,16 @@ def _rows(user, application, channels, keys, event, body) -> list[dict]:
     return rows
 
 
+_INSERT_NEW = (
+    pg_insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(Notification.id, Notification.channel)
+)
+
+
 def _insert_rows(session, rows: list[dict]) -> list[int]:
-    stmt = pg_insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    written = list(session.execute(stmt.returning(Notification.id, Notification.channel)))
+    # The rows as parameters of one cached statement (SQLAlchemy sends them as one multi-row
+    # INSERT); rows written into the statement itself were compiled anew every time.
+    written = list(session.execute(_INSERT_NEW, rows))
     if any(channel != "inbox" for _, channel in written):
         tasks.defer(session, "deliver_outbox")  # once per transaction, however many rows
     return [row_id for row_id, _ in written]
