@@ -111,6 +111,10 @@ def expire_many(session, seat_ids, now, actor=SYSTEM) -> int:
     live = {seat.application_id: seat for seat in session.scalars(
         select(Seat).where(Seat.application_id.in_(list(applications)), Seat.state != "released")
         .execution_options(populate_existing=True))}
+    # Held until the batch ends: each release looks its bulletin up in the session (the re-read
+    # seats no longer hold theirs, and the session keeps objects only while someone does).
+    bulletin_ids = {seat.bulletin_id for seat in live.values()}
+    held = session.scalars(select(Bulletin).where(Bulletin.id.in_(bulletin_ids))).all()  # noqa: F841
     due = []
     for seat_id in dict.fromkeys(seat_ids):  # in the caller's order: the audit chain's order
         if seat_id not in candidates:
