@@ -131,9 +131,11 @@ def _rows(user, application, channels, keys, event, body) -> list[dict]:
     return rows
 
 
-_INSERT_NEW = (
-    pg_insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    .returning(Notification.id, Notification.channel)
+_OUTBOX = Notification.__table__
+_INSERT_NEW = (  # on the table, not the entity: the ORM's bulk insert sorted the returned rows by
+    # their parameters, quadratic in the rows of one batch (11 s for the sweep's 15,000)
+    pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(_OUTBOX.c.id, _OUTBOX.c.channel)
 )
 
 
