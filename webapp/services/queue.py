@@ -111,6 +111,15 @@ def counts(session, segment: Segment) -> Counts:
     return _counts_and_ratio(session, segment, ratio=False)[0]
 
 
+def _read(session, stmt, params: dict):
+    """Run one of the prebuilt read statements on the session's connection: the ORM's execution
+    layer added a fifth to each, and they carry no entities. Pending changes are flushed first,
+    as the session's own autoflush would."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(stmt, params)
+
+
 def _segment_params(segment: Segment) -> dict:
     return {"loc": segment.locality_id, "lang": segment.language, "year": segment.birth_year}
 
@@ -123,7 +132,7 @@ def _place_params(application) -> dict:
 
 def _counts_and_ratio(session, segment: Segment, ratio: bool = True) -> tuple[Counts, int | None]:
     """The tier counts and the district's priority ratio, in one round trip."""
-    row = session.execute(statements.counts_and_ratio(), _segment_params(segment)).one()
+    row = _read(session, statements.counts_and_ratio(), _segment_params(segment)).one()
     if ratio and row[3] is None:
         raise NotFound()
     return Counts(*(int(n) for n in row[:3])), row[3]
@@ -154,7 +163,7 @@ def _standing(session, application, ratio: bool = True) -> tuple[Counts, int | N
     """Tier counts, ratio and rank: the segment's tier totals, the waiting applications of the same
     tier on earlier days of submission (``queue_tally``: a few hundred small rows at most, however
     long the queue), plus a count within the application's own day from the queue index."""
-    row = session.execute(statements.standing(), _place_params(application)).one()
+    row = _read(session, statements.standing(), _place_params(application)).one()
     if ratio and row[3] is None:
         raise NotFound()
     return Counts(*(int(n) for n in row[:3])), row[3], int(row[4]) + int(row[5]) + 1
@@ -175,7 +184,7 @@ def look_up(session, query: str) -> dict | None:
     text = (query or "").strip()
     by_iin = text.isdigit()
     stmt = statements.lookup(session.get_bind().dialect.name, by_iin)
-    row = session.execute(stmt, {"q": text if by_iin else text.upper()}).first()
+    row = _read(session, stmt, {"q": text if by_iin else text.upper()}).first()
     if row is None:
         return None
     number, status, tier, submitted_at, locality_id, language, birth_year, waiting, e, p, o, k, before, within = row
@@ -230,13 +239,13 @@ def _tier_rows(session, segment: Segment, number: int, per_page: int, k: int, c:
         return []
     params = dict(_segment_params(segment), **{f"skip_{tier}": ranks.start - 1 for tier, ranks in windows.items()})
     starts = {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
-              for tier, day, before in session.execute(statements.days_of_ranks(tuple(windows)), params)}
+              for tier, day, before in _read(session, statements.days_of_ranks(tuple(windows)), params)}
     found = []
     for tier, ranks in windows.items():
         if tier not in starts:
             continue
         day, before = starts[tier]
-        rows = session.execute(statements.page_rows(tier, public), dict(
+        rows = _read(session, statements.page_rows(tier, public), dict(
             _segment_params(segment), day_start=tally.day_start(day), skip=ranks.start - 1 - before,
             count=len(ranks))).all()
         found.append((tier, ranks, rows))
