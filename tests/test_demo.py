@@ -13,9 +13,9 @@ from webapp.demo.names import PRIVILEGES
 from webapp.extensions import db
 from webapp.models import (
     ACTIVE_SEAT_STATES, FINAL, WAITING, Application, AuditEvent, Bulletin, Child, Group, Lock, PrivilegeClaim,
-    Referral, Seat, User,
+    QueueCount, Referral, Seat, User,
 )
-from webapp.services import applications, audit, children, clock, iin, queue, sweep, users
+from webapp.services import applications, audit, children, clock, iin, queue, sweep, tally, users
 from webapp.services.actors import Actor
 from webapp.services.privileges import tier_of
 from webapp.services.queue import Segment
@@ -109,8 +109,12 @@ def test_privilege_claims_are_decided_both_ways(session):
 
 
 def test_walk_pages_and_positions_agree_on_the_demo_queue(session):
-    """The walk (keyset pages merged by tier), the page slices and explain() must give one order."""
+    """The walk (keyset pages merged by tier), the page slices and explain() must give one order,
+    and the queue tally the seeder fills must match a recount of the applications."""
     _seed(session)
+    assert tally.differences(session) == []
+    assert session.scalar(select(func.sum(QueueCount.waiting))) == session.scalar(
+        select(func.count()).select_from(Application).where(Application.waiting.is_(True)))
     largest = session.execute(
         select(Application.locality_id, Application.language, Application.birth_year)
         .where(Application.waiting.is_(True))

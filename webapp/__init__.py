@@ -52,6 +52,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - register every table before migrations look
+    from .services import tally  # noqa: F401 - keeps the queue tally in step with every flush
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)  # batch mode: SQLite can ALTER tables too

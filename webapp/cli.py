@@ -10,7 +10,7 @@ from sqlalchemy import select
 from . import cli_jobs
 from .extensions import db
 from .models import District, Kindergarten
-from .services import audit, calendar, clock, errors, movement_log, sweep, tasks, users
+from .services import audit, calendar, clock, errors, movement_log, sweep, tally, tasks, users
 
 
 def register(app) -> None:
@@ -20,6 +20,7 @@ def register(app) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(users_group)
     app.cli.add_command(movement_group)
+    app.cli.add_command(queue_group)
     cli_jobs.register(app)
 
 
@@ -147,3 +148,25 @@ def users_create(role, phone, password, full_name, email, district_code, kinderg
         raise click.ClickException(str(error)) from None
     tasks.commit(db.session)
     click.echo(f"user {user.id} {user.phone} {user.role}")
+
+
+queue_group = AppGroup("queue", help="The queue's derived data.")
+
+
+@queue_group.command("recount")
+@click.option("--check", is_flag=True, help="Only compare; change nothing, exit 1 on any difference.")
+def queue_recount(check: bool) -> None:
+    """Recount the queue tally from the applications, report every difference, and rebuild it."""
+    found = tally.differences(db.session)
+    for item in found[:50]:
+        click.echo(f"{item['table']} {item['key']}: stored {item['stored']}, recounted {item['expected']}")
+    if len(found) > 50:
+        click.echo(f"… and {len(found) - 50} more")
+    if check:
+        db.session.rollback()
+        click.echo(f"{len(found)} difference(s)" if found else "queue tally exact")
+        sys.exit(1 if found else 0)
+    tally.rebuild(db.session)
+    db.session.commit()
+    click.echo(f"queue tally rebuilt; {len(found)} difference(s) corrected" if found
+               else "queue tally exact; rebuilt from the applications")

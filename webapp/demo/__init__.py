@@ -20,7 +20,7 @@ import click
 from sqlalchemy import func, select
 
 from ..models import Application, AuditCheckpoint, Child, District, User
-from ..services import audit, clock, movement_log, tasks
+from ..services import audit, clock, movement_log, tally, tasks
 from . import bulk, district, history, names, rows
 from .lifecycle import Lifecycle
 from .population import Generator
@@ -55,6 +55,9 @@ def seed(session, applications: int = 2000, seed: int = 1, only_if_empty: bool =
     ids, demo_application_id = _write(session, world, population, past, calendar)
     tasks.commit(session)
     phases.done("bulk write")
+    tally.rebuild(session)  # the rows above bypassed the ORM; the services below keep it in step
+    tasks.commit(session)
+    phases.done("queue tally")
     movement_log.rebuild(session, now)  # the bulk rows bypassed the audit hook that keeps it current
     tasks.commit(session)
     phases.done("movement")

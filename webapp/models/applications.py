@@ -44,15 +44,17 @@ class Application(db.Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
     # The segment (DESIGN §4): locality × language × the child's birth year.
-    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
-    language: Mapped[str] = mapped_column(String(2))
-    birth_year: Mapped[int] = mapped_column(Integer)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"), active_history=True)
+    language: Mapped[str] = mapped_column(String(2), active_history=True)
+    birth_year: Mapped[int] = mapped_column(Integer, active_history=True)
+    # active_history on the columns that place an application in the queue tally: a change made to
+    # an expired object still shows its old value to services.tally at flush time.
     # Kept in step with the claims by services.privileges.refresh_tier: the queue reads it directly.
-    tier: Mapped[str] = mapped_column(String(16), default="ordinary")
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    tier: Mapped[str] = mapped_column(String(16), default="ordinary", active_history=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", active_history=True)
     # Derived from status by the validator below, stored so that the queue index can use it.
-    waiting: Mapped[bool] = mapped_column(Boolean, default=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)  # never changes
+    waiting: Mapped[bool] = mapped_column(Boolean, default=True, active_history=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, active_history=True)  # never changes
     interest_year: Mapped[int] = mapped_column(Integer)  # last year interest was confirmed
     stop_listed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

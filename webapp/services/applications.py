@@ -9,11 +9,11 @@ from ..models import (
     FINAL, MAX_PREFERENCES, Application, ApplicationPreference, Child, Kindergarten, Locality,
     PrivilegeCategory, PrivilegeClaim,
 )
-from . import audit, calendar, eligibility, locks, seats, tasks
+from . import audit, calendar, eligibility, locks, notifications, seats, tasks
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, NotFound, WrongState
 from .privileges import tier_of
-from .transitions import load_locked, move, require_status, tell_parent
+from .transitions import load_locked, load_many_locked, move, require_status, tell_parent
 
 INTEREST_LAST_MONTH = 9  # confirmation is open 1 January – 30 September
 
@@ -89,6 +89,28 @@ def end_stop_list(session, application_id: int, now, actor=SYSTEM) -> bool:
     if to_status == "queued":
         tasks.defer(session, "distribute_segment", *application.segment)
     return True
+
+
+def end_stop_lists(session, application_ids, now, actor=SYSTEM) -> int:
+    """``end_stop_list`` for a batch (the sweep), set-based: the segments locked once, the
+    applications read locked in one query, the outbox rows written together; per item the same
+    check, audit event, notification and jobs. Returns how many ended."""
+    require_system(actor)
+    ended = 0
+    with notifications.batched(session):
+        loaded = {application.id: application for application in load_many_locked(session, application_ids)}
+        for application in (loaded[i] for i in dict.fromkeys(application_ids) if i in loaded):
+            if application.status != "stop_listed" or application.stop_listed_until >= now:
+                continue
+            application.stop_listed_until = None
+            to_status = returning_status(application, now)
+            move(session, application, to_status, action="stop_list.ended", actor=actor, now=now)
+            tell_parent(session, application,
+                        "stop_list.ended" if to_status == "queued" else _CLOSING_EVENT[to_status])
+            if to_status == "queued":
+                tasks.defer(session, "distribute_segment", *application.segment)
+            ended += 1
+    return ended
 
 
 _CLOSING_EVENT = {"aged_out": "application.aged_out", "inactive": "application.deactivated"}

@@ -8,7 +8,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..models import CalendarOverride
 
@@ -25,17 +26,42 @@ def package_says_working(day: date) -> bool:
     return _kz(day.year).is_working_day(day)
 
 
+_CACHE = "calendar_overrides"
+
+
 def load_overrides(session, district_id: int | None, start: date, end: date) -> dict[date, bool]:
+    """The district's overrides in [start, end]. Read once per transaction and range: distribution
+    and the sweep compute a deadline for every invitation and stop-list, nearly always over the
+    same days. The cache lives in the session and ends with the transaction (and with any change
+    of an override), so it never outlives what the database says."""
     if district_id is None:
         return {}
-    rows = session.execute(
-        select(CalendarOverride.day, CalendarOverride.is_working_day).where(
-            CalendarOverride.district_id == district_id,
-            CalendarOverride.day >= start,
-            CalendarOverride.day <= end,
+    if any(isinstance(obj, CalendarOverride) for obj in (*session.new, *session.deleted)):
+        session.flush()  # flushing clears the cache below
+    cache = session.info.setdefault(_CACHE, {})
+    key = (district_id, start, end)
+    if key not in cache:
+        rows = session.execute(
+            select(CalendarOverride.day, CalendarOverride.is_working_day).where(
+                CalendarOverride.district_id == district_id,
+                CalendarOverride.day >= start,
+                CalendarOverride.day <= end,
+            )
         )
-    )
-    return {day: working for day, working in rows}
+        cache[key] = {day: working for day, working in rows}
+    return dict(cache[key])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_overrides(session, transaction) -> None:
+    if transaction.parent is None:  # the transaction itself, not a flush's inner one
+        session.info.pop(_CACHE, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_overrides(session, flush_context) -> None:
+    if any(isinstance(obj, CalendarOverride) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_CACHE, None)
 
 
 def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:

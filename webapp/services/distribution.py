@@ -6,7 +6,7 @@ over for a seat they would accept in favour of someone behind them. Only applica
 (services.eligibility: queued, interest current, not of school age) are invited. Runs under the
 segment lock and is idempotent: with no free seat or no eligible application left, it changes nothing.
 """
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..models import Application, ApplicationPreference, Bulletin, Child, District, Locality
@@ -78,12 +78,17 @@ def _anyone_could_take(session, segment: Segment, free: dict, eligible) -> bool:
     seats' kindergartens)? A seat nobody listed would otherwise make every run walk the whole segment
     while holding its lock; this asks the database once instead."""
     kindergarten_ids = {kg_id for kg_id, _ in free.values()}
-    preference = select(ApplicationPreference.id).where(ApplicationPreference.application_id == Application.id)
-    willing = select(Application.id).join(Child, Child.id == Application.child_id).where(
+    # Willing: no preference at all (any kindergarten), or one of these kindergartens among them.
+    # As one scalar sub-query per application, not two EXISTS: PostgreSQL turned the EXISTS into a
+    # hashed scan of every preference in the district (≈ 100 ms) instead of stopping at the first
+    # willing application. The child's side of the rule is a correlated EXISTS for the same reason.
+    wants_one = select(func.max(case((ApplicationPreference.kindergarten_id.in_(kindergarten_ids), 1), else_=0))) \
+        .where(ApplicationPreference.application_id == Application.id).scalar_subquery()
+    child_eligible = select(Child.id).where(Child.id == Application.child_id, eligible).exists()
+    willing = select(Application.id).where(
         Application.locality_id == segment.locality_id, Application.language == segment.language,
-        Application.birth_year == segment.birth_year, Application.waiting.is_(True), eligible,
-        or_(~preference.exists(),
-            preference.where(ApplicationPreference.kindergarten_id.in_(kindergarten_ids)).exists()),
+        Application.birth_year == segment.birth_year, Application.waiting.is_(True), child_eligible,
+        func.coalesce(wants_one, 1) == 1,
     ).limit(1)
     return session.scalar(willing) is not None
 

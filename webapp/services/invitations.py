@@ -4,13 +4,14 @@ Deadlines (DESIGN §7): respond by the end of the 3rd working day after the invi
 or declined invitation puts the application on the stop-list until the end of the 10th working day.
 """
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..models import Bulletin, Seat
-from . import calendar, eligibility, seats, tasks
+from . import calendar, eligibility, notifications, seats, tasks
 from .clock import iso as _iso
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, WrongState
-from .transitions import load_locked, move, require_status, tell_parent
+from .transitions import load_locked, load_many_locked, move, require_status, tell_parent
 
 RESPOND_WORKING_DAYS = 3
 STOP_LIST_WORKING_DAYS = 10
@@ -97,8 +98,43 @@ def expire(session, seat_id: int, now, actor=SYSTEM) -> bool:
     return True
 
 
-def _stop_list(session, application, now, actor, action: str, release_reason: str, since=None) -> None:
-    seat = seats.active_seat(session, application.id)
+def expire_many(session, seat_ids, now, actor=SYSTEM) -> int:
+    """``expire`` for a batch of seats, set-based (the sweep): the segments locked once, seats and
+    applications read in two queries, the released places given back with one UPDATE per
+    bulletin, the outbox rows written together; per item the same checks, the same audit event,
+    notification, deadline and jobs as ``expire``. Returns how many lapsed."""
+    require_system(actor)
+    candidates = dict(session.execute(
+        select(Seat.id, Seat.application_id).where(Seat.id.in_(list(seat_ids)), Seat.state == "reserved")
+    ).all())
+    applications = {a.id: a for a in load_many_locked(session, candidates.values())}
+    live = {seat.application_id: seat for seat in session.scalars(
+        select(Seat).where(Seat.application_id.in_(list(applications)), Seat.state != "released")
+        .execution_options(populate_existing=True))}
+    # Held until the batch ends: each release looks its bulletin up in the session (the re-read
+    # seats no longer hold theirs, and the session keeps objects only while someone does).
+    bulletin_ids = {seat.bulletin_id for seat in live.values()}
+    held = session.scalars(select(Bulletin).where(Bulletin.id.in_(bulletin_ids))).all()  # noqa: F841
+    due = []
+    for seat_id in dict.fromkeys(seat_ids):  # in the caller's order: the audit chain's order
+        if seat_id not in candidates:
+            continue
+        application = applications.get(candidates[seat_id])
+        seat = live.get(candidates[seat_id])
+        if application is None or seat is None or seat.id != seat_id or seat.state != "reserved" \
+                or seat.deadline_at >= now:
+            continue
+        due.append((application, seat))
+    with notifications.batched(session), seats.releasing(session):
+        for application, seat in due:
+            _stop_list(session, application, now, actor, "invitation.expired", "expired", since=seat.deadline_at,
+                       seat=seat)
+    return len(due)
+
+
+def _stop_list(session, application, now, actor, action: str, release_reason: str, since=None,
+               seat=None) -> None:
+    seat = seat or seats.active_seat(session, application.id)
     if seat is not None:
         seats.release(session, seat, release_reason, now)
     until = calendar.end_of_nth_working_day(session, application.district, since or now,

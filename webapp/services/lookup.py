@@ -4,9 +4,7 @@ application number or IIN. Built on services.queue, in a fixed handful of querie
 Nothing here returns an IIN or a full name: a child appears only as initials (mask_name).
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-
-from ..models import Child, mask_name
+from ..models import mask_name
 from . import queue
 from .errors import InvalidInput, NotFound
 from .queue import Segment
@@ -17,20 +15,13 @@ class MalformedQuery(InvalidInput):
 
 
 def queue_page(session, segment: Segment, page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
-    """(total waiting, rows in position order); one query for all the page's children."""
-    total, rows = queue.page(session, segment, page, per_page)
-    child_ids = [application.child_id for _, application in rows]
-    names = {
-        child_id: mask_name(name, surname)
-        for child_id, name, surname in session.execute(
-            select(Child.id, Child.name, Child.surname).where(Child.id.in_(child_ids))
-        )
-    } if child_ids else {}
+    """(total waiting, rows in position order): one query for the counts, one to locate the page's
+    days in the tally, one per tier shown (with the children's names for the mask)."""
+    total, rows = queue.public_page(session, segment, page, per_page)
     return total, [
-        {"position": position, "number": application.number, "tier": application.tier,
-         "submitted_at": application.submitted_at, "status": application.status,
-         "child": names[application.child_id]}
-        for position, application in rows
+        {"position": position, "number": number, "tier": tier, "submitted_at": submitted_at, "status": status,
+         "child": mask_name(name, surname)}
+        for position, (number, tier, submitted_at, status, name, surname) in rows
     ]
 
 
@@ -41,16 +32,15 @@ def position_of(session, query: str) -> dict:
     ahead are None: it has no place in the queue."""
     if not queue.is_lookup_query(query):
         raise MalformedQuery(_l("Enter an application number such as GM-2026-000123 or a 12-digit IIN."))
-    application = queue.find(session, query)
-    if application is None:
+    found = queue.look_up(session, query)  # queue.find + queue.explain, in one round trip
+    if found is None:
         raise NotFound(_l("No application has this number or IIN."))
-    explanation = queue.explain(session, application)
     return {
-        "number": application.number,
-        "position": explanation.position if explanation else None,
-        "status": application.status,
-        "tier": application.tier,
-        "submitted_at": application.submitted_at,
-        "segment": Segment.of(application).as_dict(),
-        "ahead": dict(explanation.ahead) if explanation else None,
+        "number": found["number"],
+        "position": found["position"],
+        "status": found["status"],
+        "tier": found["tier"],
+        "submitted_at": found["submitted_at"],
+        "segment": found["segment"].as_dict(),
+        "ahead": found["ahead"],
     }

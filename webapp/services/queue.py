@@ -3,16 +3,23 @@
 A segment's waiting applications fall into three tiers. Extraordinary ones come first; priority (P)
 and ordinary (O) ones are then interleaved P₁, O₁…Oₖ, P₂, … with k the district's priority_ratio.
 Because the order inside each tier is simply (submitted_at, number), a position is a closed formula
-over four counts, each answered by one index range scan: no ordering of the whole queue is needed.
+over four counts. They come from the maintained tally (models.tally, services.tally): the tier
+totals of the segment, the waiting applications of the same tier on earlier days of submission, and
+a count within the application's own day — never a scan of the segment's queue.
 """
 import re
 from dataclasses import dataclass
+from datetime import date
 from math import ceil
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, select, tuple_
 
 from ..models import Application, Child, District, Locality
+from . import queue_statements as statements
+from . import tally
 from .errors import InvalidInput, NotFound
+
+TIER_NAMES = statements.TIER_NAMES
 
 
 @dataclass(frozen=True)
@@ -100,24 +107,39 @@ def _in_segment(segment: Segment):
 
 
 def counts(session, segment: Segment) -> Counts:
-    rows = session.execute(
-        select(Application.tier, func.count()).where(_in_segment(segment)).group_by(Application.tier)
-    ).all()
-    found = dict(rows)
-    return Counts(found.get("extraordinary", 0), found.get("priority", 0), found.get("ordinary", 0))
+    """Waiting applications per tier: three rows of the maintained ``queue_count``."""
+    return _counts_and_ratio(session, segment, ratio=False)[0]
+
+
+def _read(session, stmt, params: dict):
+    """Run one of the prebuilt read statements on the session's connection: the ORM's execution
+    layer added a fifth to each, and they carry no entities. Pending changes are flushed first,
+    as the session's own autoflush would."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(stmt, params)
+
+
+def _segment_params(segment: Segment) -> dict:
+    return {"loc": segment.locality_id, "lang": segment.language, "year": segment.birth_year}
+
+
+def _place_params(application) -> dict:
+    day = tally.day_of(application.submitted_at)
+    return dict(_segment_params(Segment.of(application)), tier=application.tier, day=day,
+                day_start=tally.day_start(day), at=application.submitted_at, number=application.number)
+
+
+def _counts_and_ratio(session, segment: Segment, ratio: bool = True) -> tuple[Counts, int | None]:
+    """The tier counts and the district's priority ratio, in one round trip."""
+    row = _read(session, statements.counts_and_ratio(), _segment_params(segment)).one()
+    if ratio and row[3] is None:
+        raise NotFound()
+    return Counts(*(int(n) for n in row[:3])), row[3]
 
 
 def rank(session, application) -> int:
-    segment = Segment.of(application)
-    before = session.scalar(
-        select(func.count()).where(
-            _in_segment(segment),
-            Application.tier == application.tier,
-            tuple_(Application.submitted_at, Application.number)
-            < tuple_(application.submitted_at, application.number),
-        )
-    )
-    return before + 1
+    return _standing(session, application, ratio=False)[2]
 
 
 def priority_ratio(session, locality_id: int) -> int:
@@ -131,69 +153,103 @@ def priority_ratio(session, locality_id: int) -> int:
 
 
 def counts_and_rank(session, application) -> tuple[Counts, int]:
-    """``counts`` and ``rank`` in one pass over the segment's slice of the queue index: the count of
-    those ahead in the same tier rides along as a filtered count. Two passes cost twice as much."""
-    segment = Segment.of(application)
-    ahead_in_tier = and_(
-        Application.tier == application.tier,
-        tuple_(Application.submitted_at, Application.number) < tuple_(application.submitted_at, application.number),
-    )
-    rows = session.execute(
-        select(Application.tier, func.count(), func.count().filter(ahead_in_tier))
-        .where(_in_segment(segment)).group_by(Application.tier)
-    ).all()
-    found = {tier: total for tier, total, _ in rows}
-    counted = Counts(found.get("extraordinary", 0), found.get("priority", 0), found.get("ordinary", 0))
-    return counted, sum(before for _, _, before in rows) + 1
+    """``counts`` and ``rank`` in one round trip, from the maintained tally: the cost does not grow
+    with the segment."""
+    counted, _, r = _standing(session, application, ratio=False)
+    return counted, r
+
+
+def _standing(session, application, ratio: bool = True) -> tuple[Counts, int | None, int]:
+    """Tier counts, ratio and rank: the segment's tier totals, the waiting applications of the same
+    tier on earlier days of submission (``queue_tally``: a few hundred small rows at most, however
+    long the queue), plus a count within the application's own day from the queue index."""
+    row = _read(session, statements.standing(), _place_params(application)).one()
+    if ratio and row[3] is None:
+        raise NotFound()
+    return Counts(*(int(n) for n in row[:3])), row[3], int(row[4]) + int(row[5]) + 1
 
 
 def explain(session, application) -> Explanation | None:
-    """Position and explanation of one application; None when it is not waiting."""
+    """Position and explanation of one application; None when it is not waiting. One query."""
     if not application.waiting:
         return None
-    segment = Segment.of(application)
-    k = priority_ratio(session, segment.locality_id)
-    c, r = counts_and_rank(session, application)
+    c, k, r = _standing(session, application)
     who = ahead(application.tier, r, c, k)
     return Explanation(sum(who.values()) + 1, application.tier, r, who, c, k)
+
+
+def look_up(session, query: str) -> dict | None:
+    """``find`` and ``explain`` in one round trip, for the public lookup: the application's public
+    fields, its segment and, when it waits, its position and who is ahead; None if unknown."""
+    text = (query or "").strip()
+    by_iin = text.isdigit()
+    stmt = statements.lookup(session.get_bind().dialect.name, by_iin)
+    row = _read(session, stmt, {"q": text if by_iin else text.upper()}).first()
+    if row is None:
+        return None
+    number, status, tier, submitted_at, locality_id, language, birth_year, waiting, e, p, o, k, before, within = row
+    found = {"number": number, "status": status, "tier": tier, "submitted_at": submitted_at,
+             "segment": Segment(locality_id, language, birth_year), "position": None, "ahead": None}
+    if waiting:
+        who = ahead(tier, int(before) + int(within) + 1, Counts(int(e), int(p), int(o)), k)
+        found.update(position=sum(who.values()) + 1, ahead=who)
+    return found
 
 
 def page(session, segment: Segment, number: int = 1, per_page: int = 50):
     """One page of the segment in queue order: (total, [(position, application), ...])."""
     if number < 1 or per_page < 1:
         raise InvalidInput()
-    k = priority_ratio(session, segment.locality_id)
-    return _page(session, segment, number, per_page, k, counts(session, segment))
+    c, k = _counts_and_ratio(session, segment)
+    return _page(session, segment, number, per_page, k, c)
 
 
-def _page(session, segment: Segment, number: int, per_page: int, k: int, c: Counts, columns=None):
-    first = (number - 1) * per_page + 1
-    last = min(first + per_page - 1, c.total)
-    rows = []
-    for tier in ("extraordinary", "priority", "ordinary"):
-        ranks = ranks_in_window(tier, c, k, first, last)
-        if not ranks:
-            continue
-        found = _slice(session, segment, tier, ranks.start - 1, len(ranks), columns)
-        rows.extend((position(tier, r, c, k), item) for r, item in zip(ranks, found))
+def _page(session, segment: Segment, number: int, per_page: int, k: int, c: Counts):
+    ids = [(position(tier, r, c, k), application_id)
+           for tier, ranks, found in _tier_rows(session, segment, number, per_page, k, c, public=False)
+           for r, application_id in zip(ranks, (row[0] for row in found))]
+    loaded = {a.id: a for a in session.scalars(select(Application).where(
+        Application.id.in_([application_id for _, application_id in ids])))} if ids else {}
+    return c.total, sorted(((place, loaded[application_id]) for place, application_id in ids),
+                           key=lambda pair: pair[0])
+
+
+def public_page(session, segment: Segment, number: int = 1, per_page: int = 50):
+    """``page`` as the public sees it: (total, [(position, row)]) with rows (number, tier,
+    submitted_at, status, child's name, child's surname). One query for the counts, one to locate
+    the page's days in the tally, one per tier shown."""
+    if number < 1 or per_page < 1:
+        raise InvalidInput()
+    c, k = _counts_and_ratio(session, segment)
+    rows = [(position(tier, r, c, k), item)
+            for tier, ranks, found in _tier_rows(session, segment, number, per_page, k, c, public=True)
+            for r, item in zip(ranks, found)]
     rows.sort(key=lambda pair: pair[0])
     return c.total, rows
 
 
-def _slice(session, segment: Segment, tier: str, skip: int, count: int, columns=None) -> list:
-    """Ranks skip+1 … skip+count of a tier, in order. The inner query reads only columns of the
-    queue index, so the skipped part is counted in the index (on PostgreSQL an index-only scan)
-    instead of every skipped row being fetched from the table, which made deep pages slow; the
-    outer one then fetches just the rows of the page."""
-    window = (
-        select(Application.number).where(_in_segment(segment), Application.tier == tier)
-        .order_by(Application.submitted_at, Application.number).offset(skip).limit(count)
-    )
-    stmt = (
-        (select(*columns) if columns else select(Application))
-        .where(Application.number.in_(window)).order_by(Application.submitted_at, Application.number)
-    )
-    return session.execute(stmt).all() if columns else session.scalars(stmt).all()
+def _tier_rows(session, segment: Segment, number: int, per_page: int, k: int, c: Counts, public: bool):
+    """(tier, ranks of the tier on the page, their rows) for each tier on the page. ``queue_tally``
+    locates the day of submission of each tier's first rank, so a page reads at most one day's
+    applications before its own rows, at any depth."""
+    first = (number - 1) * per_page + 1
+    last = min(first + per_page - 1, c.total)
+    windows = {tier: ranks for tier in TIER_NAMES if (ranks := ranks_in_window(tier, c, k, first, last))}
+    if not windows:
+        return []
+    params = dict(_segment_params(segment), **{f"skip_{tier}": ranks.start - 1 for tier, ranks in windows.items()})
+    starts = {tier: (day if isinstance(day, date) else date.fromisoformat(day), int(before))
+              for tier, day, before in _read(session, statements.days_of_ranks(tuple(windows)), params)}
+    found = []
+    for tier, ranks in windows.items():
+        if tier not in starts:
+            continue
+        day, before = starts[tier]
+        rows = _read(session, statements.page_rows(tier, public), dict(
+            _segment_params(segment), day_start=tally.day_start(day), skip=ranks.start - 1 - before,
+            count=len(ranks))).all()
+        found.append((tier, ranks, rows))
+    return found
 
 
 def walk(session, segment: Segment, batch: int = 200, columns=None):

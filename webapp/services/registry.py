@@ -2,7 +2,8 @@
 bulletins, and the audit feed. What the public API and the public pages show.
 
 Every list costs a fixed number of queries whatever its length: totals, places and queue sizes are
-aggregated with GROUP BY over the page's ids, never fetched row by row.
+aggregated with GROUP BY over the page's ids, never fetched row by row, and queue sizes come from
+the maintained ``queue_count`` (services.tally), never from counting the applications.
 
 Queue size of a kindergarten: the waiting applications (queued, invited, stop-listed) of its
 locality whose language of instruction it teaches, all birth years together: the children who wait
@@ -10,9 +11,11 @@ in the segments it serves. Counting only the applications that name it among the
 would need an index on application_preference.kindergarten_id and would leave out the parents who
 accept any kindergarten, so the segment count is both cheaper and closer to the real competition.
 """
-from sqlalchemy import func, select
+from functools import cache
 
-from ..models import Application, AuditCheckpoint, AuditEvent, Bulletin, Group, Kindergarten, Locality
+from sqlalchemy import bindparam, func, select
+
+from ..models import AuditCheckpoint, AuditEvent, Bulletin, Group, Kindergarten, Locality, QueueCount
 from . import audit
 from .errors import NotFound
 
@@ -29,21 +32,56 @@ def localities(session, language: str) -> list[dict]:
 def kindergartens(session, language: str, locality_id: int | None = None, teaching: str | None = None,
                   page: int = 1, per_page: int = 50, birth_year: int | None = None) -> tuple[int, list[dict]]:
     """One page of kindergartens (by id), filtered by locality and language of instruction, and by
-    ``birth_year``: only those with a group for that year that has a free place."""
+    ``birth_year``: only those with a group for that year (and language) that has a free place. One
+    query for the page with its total, capacity and free places, one for the queue sizes."""
+    shape = (locality_id is not None, teaching is not None, birth_year is not None)
+    values = {"locality_id": locality_id, "teaching": f"%{teaching}%", "teaching_code": teaching,
+              "birth_year": birth_year}
+    rows = session.execute(_kindergarten_page(*shape),
+                           dict(values, skip=(page - 1) * per_page, count=per_page)).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: count alone
+        total = session.scalar(select(func.count(Kindergarten.id)).where(*_kindergarten_filters(*shape)), values)
+    demand = _queue_sizes(session, rows)
+    return total, [
+        _summary(row, _name(row, language), row.languages, (row.capacity, row.free), demand) for row in rows
+    ]
+
+
+def _kindergarten_filters(by_locality: bool, by_teaching: bool, by_birth_year: bool = False) -> list:
     filters = []
-    if locality_id is not None:
-        filters.append(Kindergarten.locality_id == locality_id)
-    if teaching is not None:
-        filters.append(Kindergarten.languages.contains(teaching))
-    if birth_year is not None:
-        filters.append(select(Group.id).where(
-            Group.kindergarten_id == Kindergarten.id, Group.birth_year == birth_year,
-            Group.capacity > Group.enrolled, *([Group.language == teaching] if teaching else [])).exists())
-    total = session.scalar(select(func.count(Kindergarten.id)).where(*filters))
-    rows = session.scalars(
-        select(Kindergarten).where(*filters).order_by(Kindergarten.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return total, _summaries(session, rows, language)
+    if by_locality:
+        filters.append(Kindergarten.locality_id == bindparam("locality_id"))
+    if by_teaching:
+        filters.append(Kindergarten.languages.like(bindparam("teaching")))
+    if by_birth_year:
+        free_group = [Group.kindergarten_id == Kindergarten.id, Group.birth_year == bindparam("birth_year"),
+                      Group.capacity > Group.enrolled]
+        if by_teaching:
+            free_group.append(Group.language == bindparam("teaching_code"))
+        filters.append(select(Group.id).where(*free_group).exists())
+    return filters
+
+
+@cache
+def _kindergarten_page(by_locality: bool, by_teaching: bool, by_birth_year: bool = False):
+    """Built once per combination of filters (building it per request cost more than running it)."""
+    places = [
+        select(func.coalesce(func.sum(column), 0)).where(Group.kindergarten_id == Kindergarten.id).scalar_subquery()
+        for column in (Group.capacity, Group.capacity - Group.enrolled)
+    ]
+    return (
+        select(Kindergarten.id, Kindergarten.name_kk, Kindergarten.name_ru, Kindergarten.name_en,
+               Kindergarten.locality_id, Kindergarten.address, Kindergarten.languages,
+               places[0].label("capacity"), places[1].label("free"), func.count().over().label("total"))
+        .where(*_kindergarten_filters(by_locality, by_teaching, by_birth_year))
+        .order_by(Kindergarten.id).offset(bindparam("skip")).limit(bindparam("count"))
+    )
+
+
+def _name(row, language: str) -> str:
+    return getattr(row, f"name_{language}", None) or row.name_ru
 
 
 def kindergarten(session, kindergarten_id: int, language: str) -> dict:
@@ -54,7 +92,8 @@ def kindergarten(session, kindergarten_id: int, language: str) -> dict:
     groups = session.scalars(
         select(Group).where(Group.kindergarten_id == found.id).order_by(Group.birth_year, Group.language, Group.id)
     ).all()
-    summary = _summary(found, language, _places(groups), _queue_sizes(session, [found]))
+    summary = _summary(found, found.name_in(language), found.languages, _places(groups),
+                       _queue_sizes(session, [found]))
     summary["groups"] = [
         {"id": g.id, "name": g.name, "birth_year": g.birth_year, "language": g.language,
          "capacity": g.capacity, "enrolled": g.enrolled, "free_places": g.free_places}
@@ -63,41 +102,53 @@ def kindergarten(session, kindergarten_id: int, language: str) -> dict:
     return summary
 
 
-def _summaries(session, rows, language: str) -> list[dict]:
-    if not rows:
-        return []
-    places = {
-        kg_id: (capacity, free) for kg_id, capacity, free in session.execute(
-            select(Group.kindergarten_id, func.sum(Group.capacity), func.sum(Group.capacity - Group.enrolled))
-            .where(Group.kindergarten_id.in_([row.id for row in rows]))
-            .group_by(Group.kindergarten_id)
-        )
-    }
-    demand = _queue_sizes(session, rows)
-    return [_summary(row, language, places.get(row.id, (0, 0)), demand) for row in rows]
-
-
 def _places(groups) -> tuple[int, int]:
     return sum(g.capacity for g in groups), sum(g.free_places for g in groups)
 
 
 def _queue_sizes(session, rows) -> dict[tuple[int, str], int]:
-    """Waiting applications per (locality, language) for the localities of ``rows``: one query."""
+    """Waiting applications per (locality, language) for the localities of ``rows``: one query over
+    the maintained ``queue_count`` (a few rows per segment), never over the applications."""
     locality_ids = sorted({row.locality_id for row in rows})
+    if not locality_ids:
+        return {}
     counted = session.execute(
-        select(Application.locality_id, Application.language, func.count())
-        .where(Application.locality_id.in_(locality_ids), Application.waiting.is_(True))
-        .group_by(Application.locality_id, Application.language)
+        select(QueueCount.locality_id, QueueCount.language, func.sum(QueueCount.waiting))
+        .where(QueueCount.locality_id.in_(locality_ids))
+        .group_by(QueueCount.locality_id, QueueCount.language)
     ).all()
-    return {(locality_id, language): n for locality_id, language, n in counted}
+    return {(locality_id, language): int(n) for locality_id, language, n in counted}
 
 
-def _summary(row: Kindergarten, language: str, places: tuple[int, int], demand: dict) -> dict:
+def totals(session, locality_id: int | None = None) -> dict:
+    """Figures for the home page: kindergartens, their capacity and free places, applications
+    waiting and free places in published bulletins — from small tables and the maintained
+    ``queue_count``, so the cost does not grow with the queue."""
+    kg_filter = [] if locality_id is None else [Kindergarten.locality_id == locality_id]
+    kindergartens_n = session.scalar(select(func.count(Kindergarten.id)).where(*kg_filter))
+    capacity, free = session.execute(
+        select(func.coalesce(func.sum(Group.capacity), 0), func.coalesce(func.sum(Group.capacity - Group.enrolled), 0))
+        .join(Kindergarten, Kindergarten.id == Group.kindergarten_id).where(*kg_filter)
+    ).one()
+    waiting = session.scalar(
+        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        .where(*([] if locality_id is None else [QueueCount.locality_id == locality_id]))
+    )
+    offered = session.scalar(
+        select(func.coalesce(func.sum(Bulletin.places - Bulletin.claimed), 0))
+        .where(Bulletin.status == "published",
+               *([] if locality_id is None else [Bulletin.locality_id == locality_id]))
+    )
+    return {"kindergartens": int(kindergartens_n or 0), "capacity": int(capacity), "free_places": int(free),
+            "waiting": int(waiting), "bulletin_free_places": int(offered)}
+
+
+def _summary(row, name: str, languages: str, places: tuple[int, int], demand: dict) -> dict:
     capacity, free = places
-    teaches = row.language_list
+    teaches = [code for code in languages.split(",") if code]
     return {
         "id": row.id,
-        "name": row.name_in(language),
+        "name": name,
         "locality_id": row.locality_id,
         "address": row.address,
         "languages": teaches,

@@ -16,9 +16,9 @@ def set_runner(runner) -> None:
 
 
 def defer(session, name: str, *args) -> None:
-    pending = session.info.setdefault("tasks_pending", [])
-    if (name, args) not in pending:  # distribute the same segment once per transaction
-        pending.append((name, args))
+    # An ordered dict used as an ordered set: distribute the same segment once per transaction, and
+    # a sweep batch deferring thousands of tasks does not compare each with all the others.
+    session.info.setdefault("tasks_pending", {}).setdefault((name, args), None)
 
 
 def commit(session) -> None:
@@ -36,8 +36,10 @@ def run_ready(session) -> None:
 @event.listens_for(Session, "after_commit")
 def _ready_on_commit(session):
     ready = session.info.setdefault("tasks_ready", [])
-    for task in session.info.pop("tasks_pending", []):
-        if task not in ready:
+    queued = set(ready)
+    for task in session.info.pop("tasks_pending", {}):
+        if task not in queued:
+            queued.add(task)
             ready.append(task)
 
 

@@ -115,8 +115,9 @@ def _language() -> str:
 
 def _json(data) -> Response:
     """Compact UTF-8 (Cyrillic as itself, not as \\u escapes: a third of the bytes on a slow link),
-    keys in the documented order."""
-    body = json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":"))
+    keys in the documented order. Instants and days are converted by ``_plain`` as the encoder
+    meets them (its C implementation walks the rest: a 50-row page is 300 values)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_plain)
     return Response(body, mimetype="application/json")
 
 
@@ -126,8 +127,4 @@ def _plain(value):
         return clock.iso(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
