@@ -3,7 +3,7 @@
 each segment it teaches."""
 from sqlalchemy import func, select
 
-from ..models import Application, Bulletin, Kindergarten
+from ..models import Bulletin, Kindergarten, QueueCount
 from . import registry
 
 
@@ -43,13 +43,13 @@ def _queues(session, kindergarten: Kindergarten, groups: list[dict]) -> list[dic
     segments = sorted({(g["language"], g["birth_year"]) for g in groups})
     if not segments:
         return []
-    counted = dict(
-        ((language, year), n) for language, year, n in session.execute(
-            select(Application.language, Application.birth_year, func.count())
-            .where(Application.locality_id == kindergarten.locality_id, Application.waiting.is_(True),
-                   Application.language.in_({language for language, _ in segments}),
-                   Application.birth_year.in_({year for _, year in segments}))
-            .group_by(Application.language, Application.birth_year)
+    counted = dict(  # from the maintained counts, a few rows per segment (services.tally)
+        ((language, year), int(n)) for language, year, n in session.execute(
+            select(QueueCount.language, QueueCount.birth_year, func.sum(QueueCount.waiting))
+            .where(QueueCount.locality_id == kindergarten.locality_id,
+                   QueueCount.language.in_({language for language, _ in segments}),
+                   QueueCount.birth_year.in_({year for _, year in segments}))
+            .group_by(QueueCount.language, QueueCount.birth_year)
         )
     )
     return [{"locality_id": kindergarten.locality_id, "language": language, "birth_year": year,
