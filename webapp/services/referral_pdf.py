@@ -43,7 +43,7 @@ def render(referral, verify_url: str) -> bytes:
         ("application", application.number),
         ("child", child.full_name),
         ("born", child.birth_date.strftime("%d.%m.%Y")),
-        ("kindergarten", f"{kindergarten.name_kk} / {kindergarten.name_ru}"),
+        ("kindergarten", " / ".join(dict.fromkeys((kindergarten.name_kk, kindergarten.name_ru)))),
         ("group", bulletin.group.name),
         ("address", kindergarten.address),
         ("issued", calendar.local_day_text(district, referral.issued_at)),
@@ -70,7 +70,7 @@ def render(referral, verify_url: str) -> bytes:
     pdf.ln(2)
     pdf.set_font("DejaVu", "", 9)
     for line in NOTE:
-        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, line, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     qr = io.BytesIO()
     segno.make(verify_url, error="m").save(qr, kind="png", scale=4, border=2)

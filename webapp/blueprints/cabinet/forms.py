@@ -42,7 +42,7 @@ def _int_or_none(value):
 class ApplicationForm(FlaskForm):
     locality = SelectField(_l("Locality"), coerce=_int_or_none,
                            validators=[DataRequired(_l("Choose a locality."))], validate_choice=False)
-    language = RadioField(_l("Language of instruction"), choices=[("kk", _l("Kazakh")), ("ru", _l("Russian"))],
+    language = RadioField(_l("Language of instruction"),  # choices: TEACHING_LANGUAGES, set by the route
                           validators=[DataRequired(_l("Choose the language of instruction: Kazakh or Russian."))])
     privilege = SelectField(_l("Privilege (optional)"), validate_choice=False)
     # kindergarten_1 … kindergarten_4 are read by preferences(): a field each, in the parent's order.

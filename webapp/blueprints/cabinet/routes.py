@@ -12,6 +12,7 @@ from ...services import (applications, cabinet, children, clock, iin, invitation
                          tasks)
 from ...services.actors import Actor
 from ...services.errors import DomainError, NoFreeSeat, NotFound
+from ...web.labels import TEACHING_LANGUAGES
 from ...web.languages import current as language
 from ..auth.access import phone_confirmed_required
 from . import bp
@@ -125,6 +126,7 @@ def submit_application(child_id: int):
     child = cabinet.own_child(db.session, current_user.id, child_id)
     form = ApplicationForm()
     categories = cabinet.privilege_categories(db.session)
+    form.language.choices = [(code, str(label)) for code, label in TEACHING_LANGUAGES.items()]
     form.privilege.choices = [("", _("No privilege"))] + [(c.code, c.name_in(language())) for c in categories]
     status = 200
     if form.validate_on_submit():
