@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import (applications, cabinet, children, clock, iin, invitations, referral_pdf, referrals,
+from ...services import (applications, cabinet, calendar, children, clock, iin, invitations, referral_pdf, referrals,
                          tasks)
 from ...services.actors import Actor
 from ...services.errors import DomainError, NoFreeSeat, NotFound
@@ -162,7 +162,8 @@ def show_application(application_id: int):
     return render_template("cabinet/application.html", application=application,
                            card=cabinet.card(db.session, application, now),
                            wizard=cabinet.wizard(db.session, application, now),
-                           history=cabinet.history(db.session, application), now=now, form=EmptyForm())
+                           history=cabinet.history(db.session, application),
+                           this_year=calendar.local_date(application.district, now).year)
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
@@ -228,7 +229,8 @@ def confirm_interest(application_id: int):
         return _act(application.id, lambda: applications.confirm_interest(
             db.session, application.id, _actor(), clock.now()), _("Your interest has been confirmed."))
     return render_template("cabinet/interest.html", application=application, form=form,
-                           year=clock.now().year), 422 if form.errors else 200
+                           year=calendar.local_date(application.district, clock.now()).year), \
+        422 if form.errors else 200
 
 
 @bp.get("/applications/<int:application_id>/referral.pdf")
