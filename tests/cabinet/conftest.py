@@ -73,3 +73,9 @@ def activate(factory, session, world, application):
     referral = referrals.activate(session, application.id, staff, clock.now())
     factory.commit()
     return referral
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    """Uploaded documents go to the test's own folder, not the instance folder."""
+    return {"DOCUMENT_FOLDER": str(tmp_path / "documents")}

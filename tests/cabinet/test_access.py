@@ -7,6 +7,7 @@ from sqlalchemy import select
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Notification
+from webapp.services import documents
 
 from .conftest import PASSWORD, activate, log_in, post_form, respond
 
@@ -30,20 +31,25 @@ def test_the_cabinet_has_the_routes_we_test():
         "cabinet.show_cabinet", "cabinet.add_child", "cabinet.edit_child", "cabinet.submit_application",
         "cabinet.show_application", "cabinet.withdraw_application", "cabinet.respond_invitation",
         "cabinet.decline_placement", "cabinet.confirm_interest", "cabinet.download_referral",
-        "cabinet.show_inbox", "cabinet.mark_inbox_read"}
+        "cabinet.show_inbox", "cabinet.mark_inbox_read", "cabinet.download_document"}
 
 
 @pytest.fixture
-def others(world, factory, session):
-    """The other family's application, referred (so that its referral exists), and its bulletin."""
-    application = factory.application(world.locality, child=world.other_child)
+def others(app, world, factory, session):
+    """The other family's application, referred (so that its referral exists), with a privilege
+    claim and its stored document, and its bulletin."""
+    factory.privilege("disability")
+    application = factory.application(world.locality, child=world.other_child, privileges=["disability"])
+    claim = application.claims[0]
+    claim.document_path = documents.store(app.config["DOCUMENT_FOLDER"], b"%PDF-1.4 the other family's")
     factory.commit()
     bulletin = factory.bulletin(world.group)
     factory.commit()
     session.refresh(application)
     respond(factory, session, application)
     activate(factory, session, world, application)
-    return {"child_id": world.other_child.id, "application_id": application.id, "bulletin_id": bulletin.id}
+    return {"child_id": world.other_child.id, "application_id": application.id, "bulletin_id": bulletin.id,
+            "claim_id": claim.id}
 
 
 def _url(app, endpoint, args, ids):
@@ -89,11 +95,13 @@ def test_other_roles_get_403(app, client, world, factory, others, endpoint, meth
 
 @pytest.fixture
 def own(world, factory, session):
-    application = factory.application(world.locality, child=world.child)
+    factory.privilege("large_family", tier="priority")
+    application = factory.application(world.locality, child=world.child, privileges=["large_family"])
     factory.commit()
     bulletin = factory.bulletin(world.group)
     factory.commit()
-    return {"child_id": world.child.id, "application_id": application.id, "bulletin_id": bulletin.id}
+    return {"child_id": world.child.id, "application_id": application.id, "bulletin_id": bulletin.id,
+            "claim_id": application.claims[0].id}
 
 
 POSTS = [r for r in RULES if r[1] == "POST"]

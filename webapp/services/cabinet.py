@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from ..models import (FINAL, Application, AuditEvent, Bulletin, Child, Kindergarten, Locality, Notification,
-                      PrivilegeCategory, Referral, Seat)
+                      PrivilegeCategory, PrivilegeClaim, Referral, Seat)
 from . import application_status, calendar, queue
 from .errors import NotFound
 
@@ -26,6 +26,14 @@ def own_application(session, parent_id: int, application_id: int) -> Application
     if application is None or application.child.parent_id != parent_id:
         raise NotFound()
     return application
+
+
+def own_claim(session, parent_id: int, application_id: int, claim_id: int) -> PrivilegeClaim:
+    application = own_application(session, parent_id, application_id)
+    claim = session.get(PrivilegeClaim, claim_id)
+    if claim is None or claim.application_id != application.id:
+        raise NotFound()
+    return claim
 
 
 def own_referral(session, parent_id: int, application_id: int) -> Referral:

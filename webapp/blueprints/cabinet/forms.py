@@ -45,7 +45,8 @@ class ApplicationForm(FlaskForm):
     language = RadioField(_l("Language of instruction"),  # choices: TEACHING_LANGUAGES, set by the route
                           validators=[DataRequired(_l("Choose the language of instruction: Kazakh or Russian."))])
     privilege = SelectField(_l("Privilege (optional)"), validate_choice=False)
-    # kindergarten_1 … kindergarten_4 are read by preferences(): a field each, in the parent's order.
+    # kindergarten_1 … kindergarten_4 are read by preferences(): a field each, in the parent's order;
+    # the privilege's document ("document", a file) is checked by services.documents.
 
     def preferences(self, raw) -> list[int]:
         """The kindergartens chosen, in order, gaps closed; a non-number is refused."""

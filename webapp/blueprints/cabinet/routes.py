@@ -2,16 +2,18 @@
 once, redirect (303); a form with errors comes back with 422. A step that is no longer possible (a
 double click, a second tab) changes nothing and says why on the application's page."""
 from functools import wraps
+from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import (applications, cabinet, calendar, children, clock, iin, invitations, referral_pdf, referrals,
+from ...services import (applications, cabinet, calendar, children, clock, documents, iin, invitations, referral_pdf, referrals,
                          tasks)
 from ...services.actors import Actor
-from ...services.errors import DomainError, NoFreeSeat, NotFound
+from ...services.errors import DomainError, InvalidInput, NoFreeSeat, NotFound
 from ...web.labels import TEACHING_LANGUAGES
 from ...web.languages import current as language
 from ..auth.access import phone_confirmed_required
@@ -57,6 +59,15 @@ def _act(application_id: int, action, done_message: str):
         tasks.commit(db.session)
         flash(done_message)
     return _to_application(application_id)
+
+
+CLAIM_STATES = {"pending": _l("waiting for the department's check"), "verified": _l("verified"),
+                "rejected": _l("rejected")}
+
+
+@bp.context_processor
+def _claim_states():
+    return {"CLAIM_STATES": CLAIM_STATES}
 
 
 @bp.app_context_processor
@@ -130,16 +141,22 @@ def submit_application(child_id: int):
     form.privilege.choices = [("", _("No privilege"))] + [(c.code, c.name_in(language())) for c in categories]
     status = 200
     if form.validate_on_submit():
+        stored = None
         try:
             preferences = form.preferences(request.form)
-            chosen_privilege = [form.privilege.data] if form.privilege.data else []
+            category = next((c for c in categories if c.code == form.privilege.data), None)
+            stored = _store_document(category, request.files.get("document"))
             application = applications.submit(db.session, _actor(), child.id, form.locality.data,
                                               form.language.data, clock.now(), kindergarten_ids=preferences,
-                                              privilege_codes=chosen_privilege)
+                                              privilege_codes=[form.privilege.data] if form.privilege.data else [])
+            if stored:
+                documents.attach(application.claims[0], stored)
         except NotFound:
             raise
         except DomainError as error:
             db.session.rollback()
+            if stored:
+                documents.remove(_document_folder(), stored)
             form.locality.errors = list(form.locality.errors) + [str(error)]
             status = error.http_status
         else:
@@ -148,10 +165,40 @@ def submit_application(child_id: int):
             return _to_application(application.id)
     elif form.errors:
         status = 422
-    return render_template("cabinet/apply.html", form=form, child=child,
+    return render_template("cabinet/apply.html", form=form, child=child, categories=categories,
                            localities=cabinet.localities(db.session),
                            kindergartens=cabinet.kindergartens_by_locality(db.session),
                            chosen=[request.form.get(f"kindergarten_{i}", "") for i in range(1, 5)]), status
+
+
+def _document_folder() -> str:
+    return current_app.config["DOCUMENT_FOLDER"] or str(Path(current_app.instance_path) / "documents")
+
+
+def _store_document(category, upload) -> str | None:
+    """The privilege's document, checked and stored; required where the category needs one."""
+    has_file = upload is not None and upload.filename
+    if category is None:
+        if has_file:
+            raise InvalidInput(_l("Choose the privilege the document is for."))
+        return None
+    if not has_file:
+        if category.document_required:
+            raise InvalidInput(_l("Attach the document that proves the privilege (PDF, JPEG or PNG)."))
+        return None
+    data = documents.read_limited(upload.stream, current_app.config["DOCUMENT_MAX_BYTES"])
+    return documents.store(_document_folder(), data)
+
+
+@bp.get("/applications/<int:application_id>/claims/<int:claim_id>/document")
+@parent_required
+def download_document(application_id: int, claim_id: int):
+    claim = cabinet.own_claim(db.session, current_user.id, application_id, claim_id)
+    path, content_type = documents.open_document(_document_folder(), claim.document_path)
+    # Read whole (at most DOCUMENT_MAX_BYTES): no file handle left to the server to close.
+    return path.read_bytes(), 200, {
+        "Content-Type": content_type, "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="privilege-{claim.id}{path.suffix}"'}
 
 
 @bp.get("/applications/<int:application_id>")
