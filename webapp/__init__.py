@@ -83,6 +83,7 @@ def _init_web(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.cabinet import bp as cabinet_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.public import bp as public_bp
     from .blueprints.staff import bp as staff_bp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(cabinet_bp, url_prefix="/cabinet")
     csrf.exempt(api_bp)  # read-only JSON, no cookies acted upon
 
 

@@ -44,6 +44,11 @@ class Defaults:
     # Development server runs the sweep from a timer when there is no Redis (seconds; 0 = off).
     INLINE_SWEEP_INTERVAL = 300
     SEED_DEMO_ON_EMPTY = False
+    # Privilege documents (PDF, JPEG, PNG) parents upload: kept under the instance folder, never in
+    # static/, served only to the parent (and the department); at most this many bytes each.
+    DOCUMENT_FOLDER = None  # None: <instance>/documents
+    DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a request larger than one document and its form: 413
     PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers we trust
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SESSION_COOKIE_HTTPONLY = True

@@ -54,8 +54,9 @@ class Site:
 class _Sites:
     """One seeded server per backend, made on first use and shut down after the browser tests."""
 
-    def __init__(self, tmp_dir: Path):
+    def __init__(self, tmp_dir: Path, schema: str = PG_SCHEMA):
         self.tmp_dir = tmp_dir
+        self.schema = schema  # a server of its own (journeys that change data) gets its own schema
         self.running: dict[str, tuple[Site, object, threading.Thread]] = {}
 
     def get(self, backend: str) -> Site:
@@ -79,8 +80,8 @@ class _Sites:
         clock.set(DEFAULT_NOW)
         with app.app_context():
             if backend == "postgresql":
-                db.session.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-                db.session.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+                db.session.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
+                db.session.execute(text(f"CREATE SCHEMA {self.schema}"))
                 db.session.commit()
             db.create_all()
             seed_demo = ["seed-demo", "--applications", str(demo_district.APPLICATIONS),
@@ -98,7 +99,7 @@ class _Sites:
         if backend == "sqlite":
             return f"sqlite:///{self.tmp_dir / 'e2e.sqlite3'}"
         separator = "&" if "?" in PG_URL else "?"
-        return f"{PG_URL}{separator}options=-csearch_path%3D{PG_SCHEMA}"
+        return f"{PG_URL}{separator}options=-csearch_path%3D{self.schema}"
 
     def stop(self) -> None:
         for backend, (site, server, thread) in self.running.items():
@@ -108,7 +109,7 @@ class _Sites:
             with site.app.app_context():
                 db.session.remove()
                 if backend == "postgresql":
-                    db.session.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+                    db.session.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
                     db.session.commit()
                     db.session.remove()
                 db.engine.dispose()

@@ -63,4 +63,7 @@ def test_an_iin_is_registered_once_in_the_whole_system(session, parent, factory)
     other_parent = factory.user("parent")
     with pytest.raises(Duplicate) as caught:
         children.add(session, other_parent, number, "Сейітов", "Алихан", BORN, "M", clock.now())
-    assert english(caught.value) == "A child with this IIN is already registered."
+    assert english(caught.value).startswith("This child is already registered by another account")
+    with pytest.raises(Duplicate) as caught:
+        children.add(session, parent, number, "Сейітов", "Алихан", BORN, "M", clock.now())
+    assert english(caught.value) == "You have already added this child."

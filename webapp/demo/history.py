@@ -19,6 +19,7 @@ from ..services import (
     applications, bulletins, children, clock, iin, invitations, privileges, referrals, sweep, tasks,
 )
 from ..services.actors import Actor
+from ..services import queue
 from ..services.queue import Segment, page
 from . import names
 
@@ -62,10 +63,20 @@ class Player:
         self._decide_claims()
         self._move(0.04)
         demo_segment = self._segment_of(demo_application_id)
-        first = [(demo_segment, self.world.demo_kindergarten_id, 4)]
+        # The demo parent's other children: one will decline its invitation (stop-listed at "now"),
+        # the youngest is invited at the very end (so every step of the cabinet's wizard shows).
+        declining, late_invited = self._demo_family_waiting(demo_application_id)
+        demo_kg = self.world.demo_kindergarten_id
+        first = [(demo_segment, demo_kg, 4)]
+        if declining is not None:
+            first.append((self._segment_of(declining), demo_kg, self._places_to_reach(declining)))
+        if late_invited is not None:
+            self._segment_of(late_invited)  # kept for the end: no earlier bulletin in its queue
         first += [(s, None, None) for s in self._next_segments(ranking, FIRST_BULLETINS)]
         invited = self._publish(first)
         self._assign_roles(invited, demo_application_id)
+        if declining in self.roles:
+            self.roles[declining] = "decline"
         self._move(0.10)
         self._act(("enrol", "refer", "respond", "reject"), self._respond)
         self._act(("decline",), self._decline)
@@ -81,7 +92,10 @@ class Player:
         self._newcomers(NEWCOMERS)
         self._parents_act()
         self._move(0.95)
-        self._publish([(s, None, None) for s in self._next_segments(ranking, LAST_BULLETINS)])
+        last = [(s, None, None) for s in self._next_segments(ranking, LAST_BULLETINS)]
+        if late_invited is not None:
+            last.insert(0, (self._segment_of(late_invited), demo_kg, self._places_to_reach(late_invited)))
+        self._publish(last)
         self._move(1.0)
         sweep.run(self.session, clock.now())
 
@@ -117,6 +131,21 @@ class Player:
         chosen = [s for s in ranking if s not in self.used_segments][:count]
         self.used_segments.update(chosen)
         return chosen
+
+    def _demo_family_waiting(self, demo_application_id: int) -> tuple[int | None, int | None]:
+        """The demo parent's queued Kazakh-language applications other than the referred one:
+        (the older child's, the youngest child's)."""
+        rows = self.session.scalars(
+            select(Application.id).join(Child, Child.id == Application.child_id)
+            .where(Child.parent_id == self.demo_parent_id, Application.status == "queued",
+                   Application.language == "kk", Application.id != demo_application_id)
+            .order_by(Child.birth_date)).all()
+        return (rows[0] if rows else None), (rows[-1] if len(rows) > 1 else None)
+
+    def _places_to_reach(self, application_id: int) -> int:
+        """Enough places for everyone ahead and the application itself: the invitation stays fair."""
+        explanation = queue.explain(self.session, self.session.get(Application, application_id))
+        return explanation.position if explanation else 1
 
     def _segment_of(self, application_id: int) -> Segment:
         segment = Segment.of(self.session.get(Application, application_id))

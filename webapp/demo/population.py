@@ -23,7 +23,7 @@ MOTHER_SHARE = 0.75
 EMAIL_SHARE = 0.25
 # Demo family, child by child: (years before "now", month, day, locality, language, mode)
 # mode 1: confirms every year; 2: never confirms after the first year (so it is inactive).
-DEMO_CHILDREN = ((3, 1, 1, 0, "kk", 1), (1, 3, 14, 0, "kk", 1), (5, 6, 5, 0, "ru", 2))
+DEMO_CHILDREN = ((3, 1, 1, 0, "kk", 1), (1, 3, 14, 0, "kk", 1), (5, 6, 5, 0, "ru", 2), (2, 8, 20, 0, "kk", 1))
 
 
 class Population:
@@ -250,7 +250,7 @@ class Generator:
     # --- the demo parent's family ---------------------------------------------------------------------
 
     def _demo_family(self, population: Population) -> None:
-        """A parent with a known password and three children in telling states (see history)."""
+        """A parent with a known password and four children in telling states (see history)."""
         from .district import ACCOUNTS
 
         surname = self.kazakh[0]  # Ахметов

@@ -4,9 +4,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..models import Child
+from ..models import Application, Child
 from . import iin as iin_rules
-from .errors import Duplicate, InvalidInput
+from .errors import Duplicate, InvalidInput, NotFound, WrongState
 from .unique import insert_once
 
 
@@ -20,9 +20,37 @@ def add(session, parent, iin: str, surname: str, name: str, birth_date: date, se
     if not surname.strip() or not name.strip():
         raise InvalidInput(_l("Surname and name are required."))
     duplicate = Duplicate(_l("A child with this IIN is already registered."))
-    if session.scalar(select(Child.id).where(Child.iin == parsed.iin)):
-        raise duplicate
+    owner = session.scalar(select(Child.parent_id).where(Child.iin == parsed.iin))
+    if owner is not None:
+        raise _already_registered(owner == parent.id)
     child = Child(parent_id=parent.id, iin=parsed.iin, surname=surname.strip(), name=name.strip(),
                   patronymic=patronymic.strip(), birth_date=birth_date, sex=sex, created_at=now)
     insert_once(session, child, duplicate)
+    return child
+
+
+EDITABLE_WHILE = frozenset({"queued", "inactive", "withdrawn"})  # nothing placed, nothing promised
+
+
+def _already_registered(by_this_account: bool) -> Duplicate:
+    if by_this_account:
+        return Duplicate(_l("You have already added this child."))
+    # Never say whose account it is: the IIN alone must not reveal another family.
+    return Duplicate(_l("This child is already registered by another account, so it was not added again. "
+                        "If you are the child's parent or legal representative, contact the district's "
+                        "education department with the birth certificate: they will move the child to "
+                        "your account."))
+
+
+def update(session, parent, child: Child, surname: str, name: str, patronymic: str = "") -> Child:
+    """Names may be corrected while no application of the child is past ``queued``."""
+    if child.parent_id != parent.id:
+        raise NotFound()
+    statuses = session.scalars(select(Application.status).where(Application.child_id == child.id)).all()
+    if any(status not in EDITABLE_WHILE for status in statuses):
+        raise WrongState(_l("The child's details cannot be changed while an application is being placed. "
+                            "Contact the district's education department if something is wrong."))
+    if not surname.strip() or not name.strip():
+        raise InvalidInput(_l("Surname and name are required."))
+    child.surname, child.name, child.patronymic = surname.strip(), name.strip(), patronymic.strip()
     return child
