@@ -11,6 +11,10 @@ from .types import UTCDateTime
 class AuditEvent(db.Model):
     """Append-only and hash-chained (DESIGN §8); nothing ever updates or deletes a row."""
 
+    # The transparency page lists the latest events of one action (distribution runs): without this
+    # index that is a backward scan of millions of events for the few that match.
+    __table_args__ = (Index("ix_audit_event_action_seq", "action", "seq"),)
+
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[str] = mapped_column(String(32))  # exactly the string that was hashed
     action: Mapped[str] = mapped_column(String(64))
