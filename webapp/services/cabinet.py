@@ -1,12 +1,12 @@
 """What the parent's cabinet reads: their own children, applications, bulletins open to them, and
 their inbox. Every loader is scoped to the parent; anything else "does not exist" (NotFound)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 
 from ..models import (FINAL, Application, AuditEvent, Bulletin, Child, Kindergarten, Locality, Notification,
                       PrivilegeCategory, PrivilegeClaim, Referral, Seat)
-from . import application_status, calendar, queue
+from . import application_status, calendar, movement, queue
 from .errors import NotFound
 
 RESPONSE_WORKING_DAYS_FOR_STAFF = 2  # DESIGN §5: flagged to the department after that
@@ -55,6 +55,17 @@ class ApplicationCard:
     position: int | None
     ahead: dict | None
     next_step: application_status.NextStep
+    movement: list = field(default_factory=list)  # the last 12 months, as the public lookup shows them
+
+    @property
+    def since_last_month(self) -> int | None:
+        """How the position changed since the start of last month (or of this month, if it was not
+        waiting then); None when it is not waiting now."""
+        current = self.movement[-1] if self.movement else None
+        if current is None or not current.explained:
+            return None
+        start = next((m.position_start for m in self.movement[-2:] if m.explained), current.position_start)
+        return current.position_end - start
 
 
 def children_of(session, parent_id: int) -> list[Child]:
@@ -80,7 +91,8 @@ def card(session, application: Application, now) -> ApplicationCard:
     explanation = queue.explain(session, application)
     return ApplicationCard(application, explanation.position if explanation else None,
                            dict(explanation.ahead) if explanation else None,
-                           application_status.next_step(session, application, now))
+                           application_status.next_step(session, application, now),
+                           movement.of(session, application, now, explanation) if explanation else [])
 
 
 # --- the wizard -------------------------------------------------------------------------------------
