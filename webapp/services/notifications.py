@@ -51,8 +51,9 @@ def render(event: str, language: str, params: dict) -> str:
 
 def notify(session, user, event: str, params: dict, *, application=None, key: str | None = None,
            only: tuple | None = None) -> list:
-    """Queue the message on the inbox and every channel the user chose and can receive; returns the
-    new rows. ``only`` names the channels to use whatever the choice (a one-time code: SMS only)."""
+    """Queue the message on the inbox and every channel the user chose and can receive; returns what
+    was new — the rows, or on PostgreSQL their ids (one INSERT … RETURNING writes them); empty when
+    every row was there already. ``only`` names the channels to use whatever the choice (a one-time code: SMS only)."""
     key = key or f"{event}:{application.id if application else user.id}"
     body = render(event, user.language, params)
     channels = _channels(user, only)
