@@ -2,12 +2,16 @@
 has every letter of the Kazakh alphabet: ә ғ қ ң ө ұ ү һ і) and a QR code (segno) that leads to the
 public verification page."""
 import io
+import logging
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 
 from . import calendar
+
+# fpdf2 subsets the font with fontTools, which logs every glyph list at INFO: noise in the web log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
