@@ -1,4 +1,5 @@
-"""Accounts' one-time codes: the 6-digit SMS codes that confirm a phone or reset a password."""
+"""Accounts' one-time codes: the 6-digit SMS codes that confirm a phone, reset a password or prove
+a new phone before the account moves to it."""
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
@@ -7,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import UTCDateTime
 
-CODE_PURPOSES = ("confirm_phone", "reset_password")
+CODE_PURPOSES = ("confirm_phone", "reset_password", "change_phone")
 
 
 class PhoneCode(db.Model):
@@ -15,13 +16,15 @@ class PhoneCode(db.Model):
     is closed (``used_at``) when the code is accepted or replaced by a newer one."""
 
     __table_args__ = (
-        CheckConstraint("purpose IN ('confirm_phone', 'reset_password')", name="purpose_known"),
+        CheckConstraint("purpose IN ('confirm_phone', 'reset_password', 'change_phone')", name="purpose_known"),
         Index("ix_phone_code_phone_created", "phone", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    phone: Mapped[str] = mapped_column(String(16))  # where it was sent: limits count per phone
+    # Where it was sent: limits count per phone. For ``change_phone`` it is the new number, which the
+    # account takes only once this code is accepted.
+    phone: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(16))
     code_hash: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -41,6 +41,7 @@ TEXTS = {
     "reminder.referral": _l("Kezek: sign the contract for %(number)s by %(due)s."),
     "phone_code.confirm_phone": _l("Kezek: your code is %(code)s. Do not tell it to anyone."),
     "phone_code.reset_password": _l("Kezek: password reset code %(code)s. Do not tell it to anyone."),
+    "phone_code.change_phone": _l("Kezek: code %(code)s to change your phone. Do not tell it to anyone."),
 }
 
 
@@ -50,13 +51,14 @@ def render(event: str, language: str, params: dict) -> str:
 
 
 def notify(session, user, event: str, params: dict, *, application=None, key: str | None = None,
-           only: tuple | None = None) -> list:
+           only: tuple | None = None, sms_to: str | None = None) -> list:
     """Queue the message on the inbox and every channel the user chose and can receive; returns what
     was new — the rows, or on PostgreSQL their ids (one INSERT … RETURNING writes them); empty when
-    every row was there already. ``only`` names the channels to use whatever the choice (a one-time code: SMS only)."""
+    every row was there already. ``only`` names the channels to use whatever the choice (a one-time code: SMS only);
+    ``sms_to`` sends the SMS to another number than the account's (the code for a new phone)."""
     key = key or f"{event}:{application.id if application else user.id}"
     body = render(event, user.language, params)
-    channels = _channels(user, only)
+    channels = _channels(user, only, sms_to)
     keys = [f"{key}:{channel}" for channel, _ in channels]
     batch = session.info.get(_BATCH)
     if batch is not None:  # inside ``batched``: written together when the batch ends
@@ -77,11 +79,11 @@ def notify(session, user, event: str, params: dict, *, application=None, key: st
     ]
 
 
-def _channels(user, only: tuple | None) -> list:
+def _channels(user, only: tuple | None, sms_to: str | None = None) -> list:
     """(channel, recipient) pairs in a fixed order: the inbox, then SMS and email where there is an
     address and the account has not switched the channel off (None: a row not flushed yet, on)."""
     reachable = [("inbox", "")] + [(channel, address) for channel, address in
-                                   (("sms", user.phone), ("email", user.email)) if address]
+                                   (("sms", sms_to or user.phone), ("email", user.email)) if address]
     if only is not None:
         return [(channel, address) for channel, address in reachable if channel in only]
     chosen = {"inbox": True, "sms": user.notify_sms is not False, "email": user.notify_email is not False}

@@ -1,5 +1,5 @@
-"""One-time SMS codes: six digits that prove the parent holds the phone (to confirm it, or to reset
-the password).
+"""One-time SMS codes: six digits that prove the parent holds the phone (to confirm it, to reset
+the password, or to move the account to a new phone: that code goes to the new number).
 
 A code lives 10 minutes and takes 5 tries; a new one may be asked for 60 seconds after the last,
 and at most 5 an hour go to one phone (each costs an SMS and gives 5 more guesses). Only a keyed
@@ -37,24 +37,36 @@ class TooManyCodes(DomainError):
     http_status = 429
 
 
-def issue(session, user, purpose: str, now) -> PhoneCode:
-    """Send a new code to the user's phone, replacing any open code for the same purpose."""
+def issue(session, user, purpose: str, now, phone: str | None = None) -> PhoneCode:
+    """Send a new code to the user's phone (or to ``phone``, a number the account is moving to),
+    replacing any open code for the same purpose."""
     if purpose not in CODE_PURPOSES:
         raise ValueError(f"unknown code purpose {purpose!r}")
-    _check_sending_limits(session, user.phone, now)
+    phone = phone or user.phone
+    _check_sending_limits(session, phone, now)
     session.execute(
         update(PhoneCode)
         .where(PhoneCode.user_id == user.id, PhoneCode.purpose == purpose, PhoneCode.used_at.is_(None))
         .values(used_at=now)
     )
     code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"
-    row = PhoneCode(user_id=user.id, phone=user.phone, purpose=purpose, attempts=0, created_at=now,
+    row = PhoneCode(user_id=user.id, phone=phone, purpose=purpose, attempts=0, created_at=now,
                     expires_at=now + LIFETIME, code_hash="")
     session.add(row)
     session.flush()
     row.code_hash = _digest(row, code)
-    notifications.notify(session, user, f"phone_code.{purpose}", {"code": code}, key=_key(row), only=("sms",))
+    notifications.notify(session, user, f"phone_code.{purpose}", {"code": code}, key=_key(row), only=("sms",),
+                         sms_to=phone)
     return row
+
+
+def pending(session, user, purpose: str) -> PhoneCode | None:
+    """The user's latest open code of ``purpose`` (its ``phone`` is where it went), or None."""
+    return session.scalar(
+        select(PhoneCode)
+        .where(PhoneCode.user_id == user.id, PhoneCode.purpose == purpose, PhoneCode.used_at.is_(None))
+        .order_by(PhoneCode.id.desc()).limit(1)
+    )
 
 
 def check(session, user, purpose: str, code: str, now) -> PhoneCode:
@@ -63,11 +75,7 @@ def check(session, user, purpose: str, code: str, now) -> PhoneCode:
     Every try spends one of the code's attempts, in one conditional UPDATE, so parallel guesses
     cannot get more than MAX_ATTEMPTS between them.
     """
-    row = session.scalar(
-        select(PhoneCode)
-        .where(PhoneCode.user_id == user.id, PhoneCode.purpose == purpose, PhoneCode.used_at.is_(None))
-        .order_by(PhoneCode.id.desc()).limit(1)
-    )
+    row = pending(session, user, purpose)
     if row is None:
         raise CodeRefused(_l("There is no valid code: ask for a new one."))
     if row.expires_at <= now:

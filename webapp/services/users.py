@@ -123,6 +123,22 @@ def confirm_phone(user: User) -> None:
     user.phone_verified = True
 
 
+def check_new_phone(session, user: User, phone: str) -> str:
+    """The number the account may move to, normalised: not its own, and no other account's."""
+    phone = normalise_phone(phone)
+    if phone == user.phone:
+        raise InvalidInput(_l("This is already your phone number."))
+    if session.scalar(select(User.id).where(User.phone == phone, User.id != user.id)) is not None:
+        raise InvalidInput(_l("Another account already uses this phone number."))
+    return phone
+
+
+def change_phone(session, user: User, phone: str) -> None:
+    """Move the account to ``phone``, which an SMS code has just proved (so it stays confirmed)."""
+    user.phone = check_new_phone(session, user, phone)
+    user.phone_verified = True
+
+
 def must_confirm_phone(user: User) -> bool:
     """Parents act only once their phone is confirmed; staff accounts are made by the department."""
     return user.role == "parent" and not user.phone_verified

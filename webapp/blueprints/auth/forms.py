@@ -103,5 +103,10 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Enter an email address to receive letters."))
 
 
+class ChangePhoneForm(FlaskForm):
+    phone = StringField(_l("New mobile phone"), validators=[
+        DataRequired(_l("Enter the new mobile phone number.")), _by_service(_phone)])
+
+
 class EmptyForm(FlaskForm):
     """A button that acts: a POST with nothing but the CSRF token (log-out, send the code again)."""

@@ -11,7 +11,8 @@ from ...services.errors import DomainError
 from ...web.languages import NAMES, current as current_language
 from . import bp
 from .access import local_target, phone_confirmed_required
-from .forms import CodeForm, EmptyForm, LogInForm, ProfileForm, ResetPasswordForm, ResetRequestForm, SignUpForm
+from .forms import (ChangePhoneForm, CodeForm, EmptyForm, LogInForm, ProfileForm, ResetPasswordForm,
+                    ResetRequestForm, SignUpForm)
 
 RESET_PHONE = "reset_phone"  # the session remembers whose password is being reset
 
@@ -203,6 +204,79 @@ def show_profile():
     return _profile_page(_profile_form(formdata=None)), 200
 
 
+@bp.post("/phone")
+@phone_confirmed_required
+@_limited  # sends an SMS; counted per client and per new number
+def request_phone_change():
+    """The new number gets a code; the account keeps its phone until the code comes back."""
+    phone_form = ChangePhoneForm()
+    status = 422
+    if phone_form.validate_on_submit():
+        try:
+            phone = users.check_new_phone(db.session, current_user, phone_form.phone.data)
+            phone_codes.issue(db.session, current_user, "change_phone", clock.now(), phone=phone)
+        except DomainError as error:
+            db.session.rollback()
+            phone_form.phone.errors.append(str(error))
+            status = error.http_status  # 429 for too many codes
+        else:
+            tasks.commit(db.session)
+            flash(_("We have sent a code to %(phone)s.", phone=show_phone(phone)))
+            return redirect(url_for("auth.confirm_phone_change"), 303)
+    return _profile_page(_profile_form(formdata=None), phone_form), status
+
+
+@bp.route("/phone/confirm", methods=["GET", "POST"])
+@phone_confirmed_required
+@_limited
+def confirm_phone_change():
+    pending = phone_codes.pending(db.session, current_user, "change_phone")
+    if pending is None:
+        return redirect(url_for("auth.show_profile"), 303)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            row = phone_codes.check(db.session, current_user, "change_phone", form.code.data, clock.now())
+        except phone_codes.CodeRefused as error:
+            tasks.commit(db.session)  # the failed try counts
+            form.code.errors.append(str(error))
+        else:
+            try:
+                users.change_phone(db.session, current_user, row.phone)
+            except DomainError as error:  # taken by another account since the code was sent
+                db.session.rollback()
+                form.code.errors.append(str(error))
+            else:
+                tasks.commit(db.session)
+                flash(_("Your mobile phone is now %(phone)s.", phone=show_phone(current_user.phone)))
+                return redirect(url_for("auth.show_profile"), 303)
+    return _change_page(form, pending.phone), 422 if form.errors else 200
+
+
+@bp.post("/phone/resend")
+@phone_confirmed_required
+@limiter.limit(_login_limit)
+def resend_phone_change_code():
+    pending = phone_codes.pending(db.session, current_user, "change_phone")
+    if pending is None:
+        return redirect(url_for("auth.show_profile"), 303)
+    if EmptyForm().validate_on_submit():
+        phone = pending.phone
+        try:
+            phone_codes.issue(db.session, current_user, "change_phone", clock.now(), phone=phone)
+        except phone_codes.TooManyCodes as error:
+            db.session.rollback()
+            return _change_page(CodeForm(formdata=None), phone, resend_error=str(error)), 429
+        tasks.commit(db.session)
+        flash(_("A new code has been sent."))
+    return redirect(url_for("auth.confirm_phone_change"), 303)
+
+
+def _change_page(form, phone: str, resend_error=None):
+    return render_template("auth/change_phone.html", form=form, resend_form=EmptyForm(), phone=phone,
+                           resend_error=resend_error)
+
+
 @bp.post("")
 @phone_confirmed_required
 def update_profile():
@@ -232,5 +306,8 @@ def _profile_form(formdata=...):
     return form
 
 
-def _profile_page(form):
-    return render_template("auth/profile.html", form=form, user=current_user)
+def _profile_page(form, phone_form=None):
+    pending = phone_codes.pending(db.session, current_user, "change_phone")
+    return render_template("auth/profile.html", form=form, user=current_user,
+                           phone_form=phone_form or ChangePhoneForm(formdata=None),
+                           pending_phone=pending.phone if pending else None)
