@@ -44,16 +44,17 @@ def keep_logging():
         logger.disabled, logger.level = disabled, level
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def empty_database(request, tmp_path_factory):
-    """A URL of a database with nothing in it, dropped afterwards (one per backend for the module)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'migrated.sqlite3'}"
+@contextmanager
+def _database(kind: str, folder, purpose: str):
+    """An empty database of ``kind`` for one test or module: a file in ``folder``, or a PostgreSQL
+    database made beside the test database and dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'{purpose}.sqlite3'}"
         return
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to test against")
     server = make_url(normalise_database_url(PG_URL))
-    name = f"kezek_test_migr_{uuid.uuid4().hex[:10]}"
+    name = f"kezek_test_{purpose}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -63,6 +64,13 @@ def empty_database(request, tmp_path_factory):
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def empty_database(request, tmp_path_factory):
+    """A URL of a database with nothing in it, dropped afterwards (one per backend for the module)."""
+    with _database(request.param, tmp_path_factory.mktemp("migrations"), "migr") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +147,7 @@ def _unsalted_chain() -> list[dict]:
 def salted_by_migration(request, tmp_path, keep_logging):
     """A database at the revision before salts, with an unsalted chain and its checkpoints, then
     upgraded to the head; yields the old rows."""
-    with _database(request.param, tmp_path) as url:
+    with _database(request.param, tmp_path, "salt") as url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret", "TESTING": True,
                           "REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://", "INLINE_SWEEP_INTERVAL": 0})
         with app.app_context():
@@ -162,26 +170,6 @@ def salted_by_migration(request, tmp_path, keep_logging):
                 clock.reset()
                 db.session.remove()
                 db.engine.dispose()
-
-
-@contextmanager
-def _database(kind: str, tmp_path):
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'salted.sqlite3'}"
-        return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to test against")
-    server = make_url(normalise_database_url(PG_URL))
-    name = f"kezek_test_salt_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_the_migration_salts_every_digest_and_rebuilds_the_chain_with_its_checkpoints(salted_by_migration):

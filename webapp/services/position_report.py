@@ -25,6 +25,8 @@ def report(session, query: str, now) -> dict:
         movement=[], estimate=None,
     )
     if application.waiting:
+        # position_of answers from one prebuilt statement and keeps the API's shape; movement and the
+        # estimate need the full Explanation (tier counts), one more read of the maintained counts.
         explanation = queue.explain(session, application)
         found.update(movement=movement.of(session, application, now, explanation),
                      estimate=estimate.for_application(session, application, now, explanation))

@@ -31,12 +31,7 @@ def show_home():
 
 @bp.get("/kindergartens")
 def list_kindergartens():
-    chosen = filters.read(request.args)
-    total, items = catalogue.kindergartens(db.session, language(), chosen.locality, chosen.language,
-                                           chosen.birth_year, chosen.page, PER_PAGE)
-    return page_or_partial("public/kindergartens.html", "public/_kindergarten_rows.html",
-                           status=200 if chosen.valid else 422, **_choices(), chosen=chosen,
-                           total=total, items=items, per_page=PER_PAGE)
+    return _filtered_list(catalogue.kindergartens, "public/kindergartens.html", "public/_kindergarten_rows.html")
 
 
 @bp.get("/kindergartens/<int:kindergarten_id>")
@@ -47,12 +42,7 @@ def show_kindergarten(kindergarten_id: int):
 
 @bp.get("/bulletins")
 def list_bulletins():
-    chosen = filters.read(request.args)
-    total, items = catalogue.bulletins(db.session, language(), chosen.locality, chosen.language,
-                                       chosen.birth_year, chosen.page, PER_PAGE)
-    return page_or_partial("public/bulletins.html", "public/_bulletin_rows.html",
-                           status=200 if chosen.valid else 422, **_choices(), chosen=chosen,
-                           total=total, items=items, per_page=PER_PAGE)
+    return _filtered_list(catalogue.bulletins, "public/bulletins.html", "public/_bulletin_rows.html")
 
 
 @bp.get("/queue")
@@ -109,6 +99,15 @@ def verify_referral(token: str):
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
+def _filtered_list(read_page, page: str, partial: str):
+    """A catalogue list filtered by locality, language and birth year: the page, or its rows for htmx."""
+    chosen = filters.read(request.args)
+    total, items = read_page(db.session, language(), chosen.locality, chosen.language, chosen.birth_year,
+                             chosen.page, PER_PAGE)
+    return page_or_partial(page, partial, status=200 if chosen.valid else 422, **_choices(), chosen=chosen,
+                           total=total, items=items, per_page=PER_PAGE)
+
 
 def _choices() -> dict:
     return {"localities": catalogue.locality_names(db.session, language()),
