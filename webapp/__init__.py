@@ -81,9 +81,11 @@ def _init_web(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import bp as admin_bp
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.cabinet import bp as cabinet_bp
+    from .blueprints.department import bp as department_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.public import bp as public_bp
     from .blueprints.staff import bp as staff_bp
@@ -94,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(cabinet_bp, url_prefix="/cabinet")
+    app.register_blueprint(department_bp, url_prefix="/department")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     csrf.exempt(api_bp)  # read-only JSON, no cookies acted upon
 
 

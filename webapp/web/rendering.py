@@ -1,10 +1,16 @@
 """One URL, two renderings (STYLE.md rule 6): the full page normally; only the partial when htmx
 asks for it, unless the request is boosted (a whole page swapped in) or a history restore."""
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 
 def init_app(app) -> None:
     app.after_request(_vary_on_htmx)
+    app.add_template_global(has_endpoint)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a view exists: an office's menu lists its sections once, and shows those built."""
+    return endpoint in current_app.view_functions
 
 
 def wants_partial() -> bool:
