@@ -1,5 +1,5 @@
 """Where the places are: districts, localities, kindergartens and their groups."""
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,8 @@ class Locality(Localized, db.Model):
     name_kk: Mapped[str] = mapped_column(String(200))
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    # A deactivated locality leaves the public lists and the parents' choices; its history stays.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     district: Mapped[District] = relationship(back_populates="localities")
 
@@ -48,6 +50,8 @@ class Kindergarten(Localized, db.Model):
     description_kk: Mapped[str] = mapped_column(Text, default="")
     description_ru: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
+    # A deactivated kindergarten leaves the registry and the parents' choices; its history stays.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     locality: Mapped[Locality] = relationship()
     district: Mapped[District] = relationship()
@@ -73,6 +77,8 @@ class Group(db.Model):
     language: Mapped[str] = mapped_column(String(2))
     capacity: Mapped[int] = mapped_column(Integer)
     enrolled: Mapped[int] = mapped_column(Integer, default=0)
+    # A deactivated group offers no places: it leaves the registry's figures and takes no bulletin.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     kindergarten: Mapped[Kindergarten] = relationship(back_populates="groups")
 

@@ -24,7 +24,7 @@ def submit(session, actor, child_id: int, locality_id: int, language: str, now,
     if child is None or actor.role != "parent" or child.parent_id != actor.user_id:
         raise NotFound()
     locality = session.get(Locality, locality_id)
-    if locality is None:
+    if locality is None or not locality.active:
         raise InvalidInput(_l("Choose a locality."))
     if language not in ("kk", "ru"):
         raise InvalidInput(_l("Choose the language of instruction: Kazakh or Russian."))
@@ -203,7 +203,7 @@ def _check_preferences(session, kindergarten_ids, locality, language) -> list[in
         raise InvalidInput(_l("Each kindergarten can be chosen only once."))
     for kg_id in kindergarten_ids:
         kindergarten = session.get(Kindergarten, kg_id)
-        if kindergarten is None or kindergarten.locality_id != locality.id:
+        if kindergarten is None or kindergarten.locality_id != locality.id or not kindergarten.active:
             raise InvalidInput(_l("A chosen kindergarten is not in the chosen locality."))
         if language not in kindergarten.language_list:
             raise InvalidInput(_l("A chosen kindergarten does not teach in the chosen language."))

@@ -16,6 +16,8 @@ def create(session, group_id: int, places: int, actor, now) -> Bulletin:
     if group is None:
         raise NotFound()
     require_kindergarten(actor, group.kindergarten)
+    if not (group.active and group.kindergarten.active):
+        raise WrongState(_l("The group or its kindergarten is inactive: it offers no places."))
     locks.segment(session, group.kindergarten.locality_id, group.language, group.birth_year)
     session.refresh(group)  # enrolled as it is now, under the lock
     available = announceable_places(session, group)

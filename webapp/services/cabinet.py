@@ -154,12 +154,13 @@ def history(session, application: Application) -> list[AuditEvent]:
 # --- choices for the application form ---------------------------------------------------------------
 
 def localities(session, district_ids=None) -> list[Locality]:
-    return session.scalars(select(Locality).order_by(Locality.id)).all()
+    return session.scalars(select(Locality).where(Locality.active.is_(True)).order_by(Locality.id)).all()
 
 
 def kindergartens_by_locality(session) -> dict[int, list[Kindergarten]]:
     grouped: dict[int, list[Kindergarten]] = {}
-    for kindergarten in session.scalars(select(Kindergarten).order_by(Kindergarten.locality_id, Kindergarten.id)):
+    for kindergarten in session.scalars(select(Kindergarten).where(Kindergarten.active.is_(True))
+                                        .order_by(Kindergarten.locality_id, Kindergarten.id)):
         grouped.setdefault(kindergarten.locality_id, []).append(kindergarten)
     return grouped
 

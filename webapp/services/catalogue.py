@@ -39,4 +39,5 @@ def locality_names(session, language: str) -> dict[int, str]:
 
 def birth_years(session) -> list[int]:
     """The birth years that have groups, newest first: the choices of every birth-year filter."""
-    return list(session.scalars(select(Group.birth_year).distinct().order_by(Group.birth_year.desc())))
+    return list(session.scalars(select(Group.birth_year).distinct().where(Group.active.is_(True))
+                                .order_by(Group.birth_year.desc())))

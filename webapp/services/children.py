@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..models import Application, Child
+from . import disputes
 from . import iin as iin_rules
 from .errors import Duplicate, InvalidInput, NotFound, WrongState
 from .unique import insert_once
@@ -20,9 +21,12 @@ def add(session, parent, iin: str, surname: str, name: str, birth_date: date, se
     if not surname.strip() or not name.strip():
         raise InvalidInput(_l("Surname and name are required."))
     duplicate = Duplicate(_l("A child with this IIN is already registered."))
-    owner = session.scalar(select(Child.parent_id).where(Child.iin == parsed.iin))
-    if owner is not None:
-        raise _already_registered(owner == parent.id)
+    registered = session.scalar(select(Child).where(Child.iin == parsed.iin))
+    if registered is not None:
+        if registered.parent_id == parent.id:
+            raise Duplicate(_l("You have already added this child."))
+        disputes.open_dispute(session, registered, parent, now)
+        raise Disputed()
     child = Child(parent_id=parent.id, iin=parsed.iin, surname=surname.strip(), name=name.strip(),
                   patronymic=patronymic.strip(), birth_date=birth_date, sex=sex, created_at=now)
     insert_once(session, child, duplicate)
@@ -32,14 +36,14 @@ def add(session, parent, iin: str, surname: str, name: str, birth_date: date, se
 EDITABLE_WHILE = frozenset({"queued", "inactive", "withdrawn"})  # nothing placed, nothing promised
 
 
-def _already_registered(by_this_account: bool) -> Duplicate:
-    if by_this_account:
-        return Duplicate(_l("You have already added this child."))
+class Disputed(Duplicate):
+    """The child is on another account: nothing was added, but the attempt was kept as a dispute
+    (services.disputes), so the caller commits before it shows the message."""
+
     # Never say whose account it is: the IIN alone must not reveal another family.
-    return Duplicate(_l("This child is already registered by another account, so it was not added again. "
-                        "If you are the child's parent or legal representative, contact the district's "
-                        "education department with the birth certificate: they will move the child to "
-                        "your account."))
+    default_message = _l("This child is already registered by another account, so it was not added again. "
+                         "We have told the district's education department: it will look into it and let "
+                         "both accounts know its decision. Keep the child's birth certificate at hand.")
 
 
 def update(session, parent, child: Child, surname: str, name: str, patronymic: str = "") -> Child:

@@ -21,6 +21,8 @@ def create(session, kindergarten_id: int, name: str, birth_year: int, language: 
     if kindergarten is None:
         raise NotFound()
     require_kindergarten(actor, kindergarten)
+    if not kindergarten.active:
+        raise InvalidInput(_l("The kindergarten is inactive: it takes no new groups."))
     name = _check(session, kindergarten, None, name, language, capacity)
     group = Group(kindergarten_id=kindergarten.id, name=name, birth_year=birth_year, language=language,
                   capacity=capacity, enrolled=0)

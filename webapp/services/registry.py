@@ -25,7 +25,7 @@ PUBLIC_BULLETIN_STATUSES = ("published", "closed")  # drafts and withdrawn ones 
 # --- localities and kindergartens -------------------------------------------------------------------
 
 def localities(session, language: str) -> list[dict]:
-    rows = session.scalars(select(Locality).order_by(Locality.id)).all()
+    rows = session.scalars(select(Locality).where(Locality.active.is_(True)).order_by(Locality.id)).all()
     return [{"id": row.id, "name": row.name_in(language)} for row in rows]
 
 
@@ -50,14 +50,14 @@ def kindergartens(session, language: str, locality_id: int | None = None, teachi
 
 
 def _kindergarten_filters(by_locality: bool, by_teaching: bool, by_birth_year: bool = False) -> list:
-    filters = []
+    filters = [Kindergarten.active.is_(True)]  # a deactivated one has left the registry (its history stays)
     if by_locality:
         filters.append(Kindergarten.locality_id == bindparam("locality_id"))
     if by_teaching:
         filters.append(Kindergarten.languages.like(bindparam("teaching")))
     if by_birth_year:
         free_group = [Group.kindergarten_id == Kindergarten.id, Group.birth_year == bindparam("birth_year"),
-                      Group.capacity > Group.enrolled]
+                      Group.capacity > Group.enrolled, Group.active.is_(True)]
         if by_teaching:
             free_group.append(Group.language == bindparam("teaching_code"))
         filters.append(select(Group.id).where(*free_group).exists())
@@ -68,7 +68,8 @@ def _kindergarten_filters(by_locality: bool, by_teaching: bool, by_birth_year: b
 def _kindergarten_page(by_locality: bool, by_teaching: bool, by_birth_year: bool = False):
     """Built once per combination of filters (building it per request cost more than running it)."""
     places = [
-        select(func.coalesce(func.sum(column), 0)).where(Group.kindergarten_id == Kindergarten.id).scalar_subquery()
+        select(func.coalesce(func.sum(column), 0))
+        .where(Group.kindergarten_id == Kindergarten.id, Group.active.is_(True)).scalar_subquery()
         for column in (Group.capacity, Group.capacity - Group.enrolled)
     ]
     return (
@@ -85,12 +86,14 @@ def _name(row, language: str) -> str:
 
 
 def kindergarten(session, kindergarten_id: int, language: str) -> dict:
-    """One kindergarten with its groups."""
+    """One kindergarten with its active groups. A deactivated kindergarten is still found: the
+    history of applications that named it links here."""
     found = session.get(Kindergarten, kindergarten_id)
     if found is None:
         raise NotFound()
     groups = session.scalars(
-        select(Group).where(Group.kindergarten_id == found.id).order_by(Group.birth_year, Group.language, Group.id)
+        select(Group).where(Group.kindergarten_id == found.id, Group.active.is_(True))
+        .order_by(Group.birth_year, Group.language, Group.id)
     ).all()
     summary = _summary(found, found.name_in(language), found.languages, _places(groups),
                        _queue_sizes(session, [found]))
@@ -124,11 +127,13 @@ def totals(session, locality_id: int | None = None) -> dict:
     """Figures for the home page: kindergartens, their capacity and free places, applications
     waiting and free places in published bulletins — from small tables and the maintained
     ``queue_count``, so the cost does not grow with the queue."""
-    kg_filter = [] if locality_id is None else [Kindergarten.locality_id == locality_id]
+    kg_filter = [Kindergarten.active.is_(True)]
+    if locality_id is not None:
+        kg_filter.append(Kindergarten.locality_id == locality_id)
     kindergartens_n = session.scalar(select(func.count(Kindergarten.id)).where(*kg_filter))
     capacity, free = session.execute(
         select(func.coalesce(func.sum(Group.capacity), 0), func.coalesce(func.sum(Group.capacity - Group.enrolled), 0))
-        .join(Kindergarten, Kindergarten.id == Group.kindergarten_id).where(*kg_filter)
+        .join(Kindergarten, Kindergarten.id == Group.kindergarten_id).where(Group.active.is_(True), *kg_filter)
     ).one()
     waiting = session.scalar(
         select(func.coalesce(func.sum(QueueCount.waiting), 0))

@@ -55,6 +55,18 @@ ACTIONS = {
     "referral.no_show": _l("Referral cancelled: no contract"),
     "group.created": _l("Group created"),
     "group.changed": _l("Group changed"),
+    "group.deactivated": _l("Group deactivated"),
+    "group.reactivated": _l("Group reactivated"),
+    "kindergarten.created": _l("Kindergarten created"),
+    "kindergarten.updated": _l("Kindergarten changed"),
+    "kindergarten.deactivated": _l("Kindergarten deactivated"),
+    "kindergarten.reactivated": _l("Kindergarten reactivated"),
+    "locality.created": _l("Locality created"),
+    "locality.updated": _l("Locality changed"),
+    "locality.deactivated": _l("Locality deactivated"),
+    "locality.reactivated": _l("Locality reactivated"),
+    "child_dispute.opened": _l("A child registered by a second account"),
+    "child_dispute.resolved": _l("Child on two accounts: decided by the department"),
 }
 
 

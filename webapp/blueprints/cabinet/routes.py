@@ -99,6 +99,9 @@ def add_child():
             parsed = iin.parse(form.iin.data)
             child = children.add(db.session, current_user, parsed.iin, form.surname.data, form.name.data,
                                  parsed.birth_date, parsed.sex, clock.now(), patronymic=form.patronymic.data or "")
+        except children.Disputed as error:
+            tasks.commit(db.session)  # nothing added, but the department must see the attempt
+            form.iin.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             form.iin.errors.append(str(error))
