@@ -295,3 +295,23 @@ def test_the_history_counts_only_this_districts_changes(world, factory, session)
     history = policy.history(session, world.district.id)
     assert [h["changed"] for h in history] == [{"max_age": [6, 7]}]
     assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == policy.ACTION)) == 2
+
+
+def test_the_movement_explains_a_position_moved_by_a_new_ratio(world, session, factory):
+    from webapp.services import movement
+    from ..services.helpers import almaty
+    factory.privilege("large_family", tier="priority")
+    clock.set(almaty(2026, 10, 5, 10, 0))
+    _verified(world, session, world.submit(privileges=["large_family"]))
+    world.submit_many(4)
+    late = _verified(world, session, world.submit(privileges=["large_family"]))
+    clock.set(almaty(2026, 11, 25, 9, 0))
+    assert queue.explain(session, late).position == 5  # k = 3: P1, O1, O2, O3, P2
+    _set(world, priority_ratio=1)
+    assert queue.explain(session, late).position == 3  # k = 1: P1, O1, P2
+    november = movement.of(session, fresh(late), clock.now())[-1]
+    assert (november.position_start, november.position_end) == (5, 3)
+    assert dict(november.parts()) == {"own_privilege": 0, "new_applications": 0, "came_in_ahead": 0,
+                                      "privileges": 0, "invited_or_placed": 0, "left": 0, "priority_ratio": -2}
+    october = movement.of(session, fresh(late), clock.now())[-2]
+    assert october.position_start is None and october.priority_ratio is None

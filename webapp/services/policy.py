@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..models import AuditEvent, Bulletin, District
-from . import audit, locks, tasks
+from . import audit, clock, locks, tasks
 from .actors import require_department
 from .errors import InvalidInput, NotFound
 
@@ -138,7 +138,15 @@ def _redistribute(session, district_id: int) -> None:
         tasks.defer(session, "distribute_segment", *segment)
 
 
-def history(session, district_id: int, limit: int = 50) -> list[dict]:
+def ratio_changes(session, district_id: int) -> list[tuple]:
+    """(when, old k, new k) of the district's changes of the priority ratio, oldest first: the
+    queue's movement explains a position that moved because k did (services.movement)."""
+    return [(clock.parse(event["at"]), *event["changed"]["priority_ratio"])
+            for event in reversed(history(session, district_id, limit=None))
+            if "priority_ratio" in event["changed"]]
+
+
+def history(session, district_id: int, limit: int | None = 50) -> list[dict]:
     """The district's policy changes, newest first: seq, at, reason and {name: [old, new]}. Few
     events carry this action (an index on action and seq), so they are filtered here."""
     rows = session.scalars(select(AuditEvent).where(AuditEvent.action == ACTION).order_by(AuditEvent.seq.desc()))
@@ -147,7 +155,7 @@ def history(session, district_id: int, limit: int = 50) -> list[dict]:
         data = json.loads(row.data)
         if data.get("district_id") == district_id:
             found.append({"seq": row.seq, "at": row.at, "reason": row.reason, "changed": data.get("changed", {})})
-            if len(found) >= limit:
+            if limit is not None and len(found) >= limit:
                 break
     return found
 
