@@ -8,7 +8,7 @@ says is refused: it would change nothing and hide a later correction of the pack
 """
 import calendar as weeks
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 import holidays
@@ -133,8 +133,3 @@ def remove(session, district_id: int, override_id: int, actor, now) -> bool:
                  data={"district_id": district_id, "day": day.isoformat(), "working": working})
     return True
 
-
-def weekdays_from(first: date) -> list[date]:
-    """Monday to Sunday of the week of ``first``: the column headers of a month."""
-    monday = first - timedelta(days=first.weekday())
-    return [monday + timedelta(days=i) for i in range(7)]
