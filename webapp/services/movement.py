@@ -16,17 +16,16 @@ the month's net changes one kind at a time, in this fixed order, reading the pos
    response, a lapsed referral);
 4. ``privileges``: other applications' privileges verified (+) or ended (−) while they waited;
 5. ``invited_or_placed``: others who left waiting for a seat (an invitation answered);
-6. ``left``: others who withdrew, aged out or were deactivated.
-
+6. ``left``: others who withdrew, aged out or were deactivated;
 7. ``priority_ratio``: the district's new priority ratio k, when the department changed it that
    month (services.policy): the position under the new k minus the position under the old one.
 
-Each part is the position after the step minus the position before it, so the parts add up to the
-change exactly: position_end = position_start + new_applications + came_in_ahead + privileges +
-own_privilege − invited_or_placed − left + priority_ratio. Each month boundary's position uses the k
-in force at that moment (read back from the public policy events). ``invited_or_placed`` and ``left`` are reported as the
-places gained (never negative); ``privileges`` and ``own_privilege`` are signed; the other two are
-never negative. Leaving and returning within one month nets out. A month in which the application
+Each month boundary's position uses the k in force at that moment (read back from the public policy
+events). Each part is the position after the step minus the position before it, so the parts add up
+to the change exactly: position_end = position_start + new_applications + came_in_ahead + privileges
++ own_privilege − invited_or_placed − left + priority_ratio. ``invited_or_placed`` and ``left`` are
+reported as the places gained (never negative); ``privileges``, ``own_privilege`` and
+``priority_ratio`` are signed; the other two are never negative. Leaving and returning within one month nets out. A month in which the application
 was not waiting at its start or at its end has a position only where it waited, and no parts.
 
 The position "now" is the end of the current month's line. Cost: the application's own events, one
