@@ -1,6 +1,6 @@
 """All models, importable from one place (and all registered before migrations look)."""
 from .accounts import CODE_PURPOSES, PhoneCode
-from .applications import FINAL, MAX_PREFERENCES, STATUSES, WAITING, Application, ApplicationPreference
+from .applications import FINAL, STATUSES, WAITING, Application, ApplicationPreference
 from .disputes import RESOLUTIONS, ChildDispute
 from .geography import District, Group, Kindergarten, Locality
 from .movement import MovementChange, MovementTotal
@@ -11,7 +11,7 @@ from .records import AuditCheckpoint, AuditEvent, CalendarOverride, JobRun, Lock
 from .tally import QueueCount, QueueTally
 
 __all__ = [
-    "ACTIVE_SEAT_STATES", "CODE_PURPOSES", "FINAL", "MAX_PREFERENCES", "RESOLUTIONS", "ROLES", "STATUSES", "TIERS", "WAITING",
+    "ACTIVE_SEAT_STATES", "CODE_PURPOSES", "FINAL", "RESOLUTIONS", "ROLES", "STATUSES", "TIERS", "WAITING",
     "Application", "ApplicationPreference", "AuditCheckpoint", "AuditEvent", "Bulletin",
     "CalendarOverride", "Child", "ChildDispute", "District", "Group", "JobRun", "Kindergarten", "Locality", "Lock",
     "MovementChange", "MovementTotal", "Notification", "PhoneCode", "PrivilegeCategory", "PrivilegeClaim",

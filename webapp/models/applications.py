@@ -13,7 +13,6 @@ STATUSES = (
 )
 WAITING = frozenset({"queued", "invited", "stop_listed"})  # only these have a position
 FINAL = frozenset({"enrolled", "withdrawn", "aged_out"})
-MAX_PREFERENCES = 4
 
 
 class Application(db.Model):

@@ -16,6 +16,12 @@ class District(Localized, db.Model):
     # k of DESIGN §4: after each priority applicant, up to k ordinary ones; 0 = priority strictly first.
     priority_ratio: Mapped[int] = mapped_column(Integer, default=3)
     max_age: Mapped[int] = mapped_column(Integer, default=6)  # age on 1 September that ends waiting
+    # The other numbers of the district's procedure (DESIGN §6a; services.policy reads and changes them).
+    respond_working_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    contract_working_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    stop_list_working_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    max_preferences: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    extension_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")  # calendar days
     email: Mapped[str | None] = mapped_column(String(200))  # reply-to of the department
 
     localities: Mapped[list["Locality"]] = relationship(back_populates="district", order_by="Locality.id")

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..models import Application, AuditEvent, Referral, Seat
-from . import audit
+from . import audit, policy
 
 LIVE_SEAT_STATES = ("reserved", "held", "referred")
 
@@ -18,6 +18,7 @@ class NextStep:
     kind: str
     deadline: datetime | None = None
     interest_year: int | None = None
+    stop_list_days: int = policy.DEFAULT.stop_list_working_days  # the district's, for the sentence
 
 
 def find(session, number: str) -> Application | None:
@@ -28,7 +29,8 @@ def next_step(session, application: Application, now) -> NextStep:
     status = application.status
     if status in ("invited", "responded"):
         seat = _live_seat(session, application.id)
-        return NextStep(status, seat.deadline_at if seat else None)
+        return NextStep(status, seat.deadline_at if seat else None,
+                        stop_list_days=policy.of(application.district).stop_list_working_days)
     if status == "referred":
         referral = session.scalar(select(Referral).where(
             Referral.application_id == application.id, Referral.status == "issued"))

@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..models import (
-    FINAL, MAX_PREFERENCES, Application, ApplicationPreference, Child, Kindergarten, Locality,
+    FINAL, Application, ApplicationPreference, Child, Kindergarten, Locality,
     PrivilegeCategory, PrivilegeClaim,
 )
-from . import audit, calendar, eligibility, locks, notifications, seats, tasks
+from . import audit, calendar, eligibility, locks, notifications, policy, seats, tasks
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, NotFound, WrongState
 from .privileges import tier_of
@@ -197,8 +197,9 @@ def _open_application(session, child_id: int):
 
 
 def _check_preferences(session, kindergarten_ids, locality, language) -> list[int]:
-    if len(kindergarten_ids) > MAX_PREFERENCES:
-        raise InvalidInput(_l("Choose at most %(count)d kindergartens."), count=MAX_PREFERENCES)
+    most = policy.of(locality.district).max_preferences
+    if len(kindergarten_ids) > most:
+        raise InvalidInput(_l("Choose at most %(count)d kindergartens."), count=most)
     if len(set(kindergarten_ids)) != len(kindergarten_ids):
         raise InvalidInput(_l("Each kindergarten can be chosen only once."))
     for kg_id in kindergarten_ids:

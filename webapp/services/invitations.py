@@ -1,21 +1,18 @@
 """Invitations: a reserved seat offered to the next child, the parent's response, or its lapse.
 
-Deadlines (DESIGN §7): respond by the end of the 3rd working day after the invitation day; a missed
-or declined invitation puts the application on the stop-list until the end of the 10th working day.
+Deadlines (DESIGN §7): respond by the end of the Nth working day after the invitation day; a missed
+or declined invitation puts the application on the stop-list until the end of the Mth working day.
+N and M are the district's (services.policy: 3 and 10 by default).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..models import Bulletin, Seat
-from . import calendar, eligibility, notifications, seats, tasks
+from . import calendar, eligibility, notifications, policy, seats, tasks
 from .clock import iso as _iso
 from .actors import SYSTEM, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, WrongState
 from .transitions import load_locked, load_many_locked, move, require_status, tell_parent
-
-RESPOND_WORKING_DAYS = 3
-STOP_LIST_WORKING_DAYS = 10
-
 
 def invite(session, application, bulletin_id: int, now) -> Seat:
     """Reserve a seat for a queued application (called by distribution, under the segment lock)."""
@@ -24,7 +21,8 @@ def invite(session, application, bulletin_id: int, now) -> Seat:
         # Distribution never chooses such an application; this is the last line of defence.
         raise WrongState(_l("Application %(number)s cannot be invited now: its interest is not confirmed "
                             "for this year or the child has reached school age."), number=application.number)
-    due = calendar.end_of_nth_working_day(session, application.district, now, RESPOND_WORKING_DAYS)
+    due = calendar.end_of_nth_working_day(session, application.district, now,
+                                           policy.of(application.district).respond_working_days)
     seat = seats.claim(session, bulletin_id, application, "reserved", due, now)
     move(session, application, "invited", action="invitation.created", actor=SYSTEM, now=now,
          data={"bulletin_id": bulletin_id, "seat_id": seat.id, "due_at": _iso(due)})
@@ -137,13 +135,18 @@ def _stop_list(session, application, now, actor, action: str, release_reason: st
     seat = seat or seats.active_seat(session, application.id)
     if seat is not None:
         seats.release(session, seat, release_reason, now)
-    until = calendar.end_of_nth_working_day(session, application.district, since or now,
-                                            STOP_LIST_WORKING_DAYS)
+    until = stop_list_end(session, application, since or now)
     application.stop_listed_until = until
     tasks.defer(session, "schedule_stop_list_end", application.id)
     move(session, application, "stop_listed", action=action, actor=actor, now=now,
          data={"stop_listed_until": _iso(until)})
     tell_parent(session, application, action, until=_local(application, until))
+
+
+def stop_list_end(session, application, since):
+    """The end of the district's stop-list counted from ``since`` (the missed deadline or today)."""
+    return calendar.end_of_nth_working_day(session, application.district, since,
+                                           policy.of(application.district).stop_list_working_days)
 
 
 def _local(application, moment) -> str:

@@ -16,13 +16,16 @@ the month's net changes one kind at a time, in this fixed order, reading the pos
    response, a lapsed referral);
 4. ``privileges``: other applications' privileges verified (+) or ended (−) while they waited;
 5. ``invited_or_placed``: others who left waiting for a seat (an invitation answered);
-6. ``left``: others who withdrew, aged out or were deactivated.
+6. ``left``: others who withdrew, aged out or were deactivated;
+7. ``priority_ratio``: the district's new priority ratio k, when the department changed it that
+   month (services.policy): the position under the new k minus the position under the old one.
 
-Each part is the position after the step minus the position before it, so the parts add up to the
-change exactly: position_end = position_start + new_applications + came_in_ahead + privileges +
-own_privilege − invited_or_placed − left. ``invited_or_placed`` and ``left`` are reported as the
-places gained (never negative); ``privileges`` and ``own_privilege`` are signed; the other two are
-never negative. Leaving and returning within one month nets out. A month in which the application
+Each month boundary's position uses the k in force at that moment (read back from the public policy
+events). Each part is the position after the step minus the position before it, so the parts add up
+to the change exactly: position_end = position_start + new_applications + came_in_ahead + privileges
++ own_privilege − invited_or_placed − left + priority_ratio. ``invited_or_placed`` and ``left`` are
+reported as the places gained (never negative); ``privileges``, ``own_privilege`` and
+``priority_ratio`` are signed; the other two are never negative. Leaving and returning within one month nets out. A month in which the application
 was not waiting at its start or at its end has a position only where it waited, and no parts.
 
 The position "now" is the end of the current month's line. Cost: the application's own events, one
@@ -42,6 +45,7 @@ from sqlalchemy.orm import aliased
 
 from ..models import WAITING, Application, AuditEvent, MovementChange, MovementTotal
 from . import clock, movement_log, queue
+from . import policy as policy_log
 from .queue import Counts, Segment
 
 MONTHS = 12
@@ -58,6 +62,7 @@ PART_LABELS = {
     "privileges": _l("Privileges of others verified or ended"),
     "invited_or_placed": _l("Ahead of you: invited and took a place"),
     "left": _l("Ahead of you: withdrew, aged out or were deactivated"),
+    "priority_ratio": _l("The district changed its priority ratio"),
 }
 
 
@@ -73,6 +78,7 @@ class MonthMovement:
     invited_or_placed: int | None = None
     left: int | None = None
     invitations: int = 0  # invitations in the segment that month (everyone's, not only those ahead)
+    priority_ratio: int | None = None  # the effect of a new k that month
 
     @property
     def explained(self) -> bool:
@@ -87,16 +93,18 @@ class MonthMovement:
         if not self.explained:
             return []
         return [("own_privilege", self.own_privilege)] + [
-            (name, -getattr(self, name) if name in GAINS else getattr(self, name)) for _, name in STEPS]
+            (name, -getattr(self, name) if name in GAINS else getattr(self, name)) for _, name in STEPS] + [
+            ("priority_ratio", self.priority_ratio or 0)]
 
 
 def of(session, application, now: datetime, explanation: queue.Explanation | None = None) -> list[MonthMovement]:
     """The last 12 calendar months, oldest first, the current one (up to ``now``) last. Pass the
     lookup's ``queue.explain`` result when there is one: it saves counting the segment again."""
     district = application.district  # held by the application: loaded once for both pieces
-    zone, k = ZoneInfo(district.timezone), district.priority_ratio
+    zone = ZoneInfo(district.timezone)
     months = last_months(now, zone)
     bounds = [datetime.combine(m, time(0), tzinfo=zone).astimezone(timezone.utc) for m in months] + [None]
+    ratios = _ratios_at(session, district, bounds)
     own_events = _own_events(session, application)
     states = [_state_at(own_events, bound) for bound in bounds]  # (waiting, tier) at each bound
     tiers = {tier for waiting, tier in states if waiting}
@@ -111,12 +119,13 @@ def of(session, application, now: datetime, explanation: queue.Explanation | Non
     result = []
     for i, month in enumerate(months):
         (was, tier_s), (is_, tier_e) = states[i], states[i + 1]
-        start = _position(tier_s, counts_at[i], before_at[i], k) if was else None
-        end = _position(tier_e, counts_at[i + 1], before_at[i + 1], k) if is_ else None
+        start = _position(tier_s, counts_at[i], before_at[i], ratios[i]) if was else None
+        end = _position(tier_e, counts_at[i + 1], before_at[i + 1], ratios[i + 1]) if is_ else None
         if start is None or end is None:
             result.append(MonthMovement(month, start, end, invitations=invitations[i]))
             continue
-        parts = _parts(month, (tier_s, tier_e), counts_at[i], before_at[i], totals, ahead, mine, k)
+        parts = _parts(month, (tier_s, tier_e), counts_at[i], before_at[i], totals, ahead, mine,
+                       ratios[i:i + 2])
         result.append(MonthMovement(month, start, end, invitations=invitations[i], **parts))
     return result
 
@@ -152,8 +161,9 @@ def _walk_back(months, counts: dict, before: dict, totals: dict, ahead: dict):
     return counts_at, before_at
 
 
-def _parts(month, tiers, counts, before, totals, ahead, mine, k) -> dict:
+def _parts(month, tiers, counts, before, totals, ahead, mine, ratios) -> dict:
     tier_s, tier_e = tiers
+    k, k_end = ratios
     c, b = dict(counts), dict(before)
     last = _position(tier_s, c, b, k)
     if tier_e != tier_s:
@@ -167,7 +177,19 @@ def _parts(month, tiers, counts, before, totals, ahead, mine, k) -> dict:
         b[tier_e] += ahead.get((month, tier_e, kind), 0)
         position = _position(tier_e, c, b, k)
         parts[name] = last - position if name in GAINS else position - last
+    parts["priority_ratio"] = _position(tier_e, c, b, k_end) - position
     return parts
+
+
+def _ratios_at(session, district, bounds) -> list[int]:
+    """The district's k in force at each bound (None: now), from its public policy events: before
+    a change, the change's old value."""
+    ratios = [district.priority_ratio] * len(bounds)
+    for at, old, _ in reversed(policy_log.ratio_changes(session, district.id)):  # newest first
+        for i, bound in enumerate(bounds):
+            if bound is not None and bound <= at:
+                ratios[i] = old
+    return ratios
 
 
 # --- reading -------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """From a response to a contract: activation (the referral), rejection, extension, enrolment.
 
-The referral (направление) gives 5 working days to sign the contract; staff or the department may
-extend it once, with a reason, to at most 30 calendar days from issue (DESIGN §5).
+The referral (направление) gives the district's working days to sign the contract (5 by default);
+staff or the department may extend it once, with a reason, to at most the district's number of
+calendar days from issue (30 by default; DESIGN §5, §6a).
 """
 import secrets
 from datetime import datetime, time, timedelta
@@ -11,23 +12,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..models import Group, Referral, Seat
-from . import applications, calendar, locks, seats, tasks
+from . import applications, calendar, locks, policy, seats, tasks
 from .actors import SYSTEM, require_kindergarten, require_parent_of, require_system
 from .clock import iso
 from .errors import InvalidInput, NotFound, WrongState
-from .invitations import STOP_LIST_WORKING_DAYS, lapsed
+from .invitations import lapsed, stop_list_end
 from .transitions import load_locked, move, require_status, tell_parent
-
-CONTRACT_WORKING_DAYS = 5
-MAX_EXTENSION = timedelta(days=30)
-
 
 def activate(session, application_id: int, actor, now) -> Referral:
     """The kindergarten confirms and signs the response: the referral is issued."""
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
     require_status(application, "responded")
-    due = calendar.end_of_nth_working_day(session, application.district, now, CONTRACT_WORKING_DAYS)
+    due = calendar.end_of_nth_working_day(session, application.district, now,
+                                           policy.of(application.district).contract_working_days)
     referral = Referral(
         seat_id=seat.id, application_id=application.id, issued_at=now, due_at=due,
         number=_referral_number(session, application, now), token=secrets.token_urlsafe(24),
@@ -59,7 +57,8 @@ def reject(session, application_id: int, actor, now, reason: str, note: str = ""
 
 
 def extend(session, application_id: int, actor, now, until_day, reason: str, note: str = "") -> Referral:
-    """Move the contract deadline to the end of ``until_day`` (local); once, ≤ 30 days from issue."""
+    """Move the contract deadline to the end of ``until_day`` (local); once, at most the district's
+    extension days from issue."""
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
     require_status(application, "referred")
@@ -72,10 +71,12 @@ def extend(session, application_id: int, actor, now, until_day, reason: str, not
         raise WrongState(_l("This referral has already been extended once."))
     zone = ZoneInfo(application.district.timezone)
     until = datetime.combine(until_day, calendar.END_OF_DAY, tzinfo=zone).astimezone(ZoneInfo("UTC"))
-    latest = datetime.combine(calendar.local_date(application.district, referral.issued_at + MAX_EXTENSION),
+    days = policy.of(application.district).extension_days
+    latest = datetime.combine(calendar.local_date(application.district, referral.issued_at + timedelta(days=days)),
                               time.max, tzinfo=zone)
     if until <= referral.due_at or until > latest:
-        raise InvalidInput(_l("The new date must be after the current deadline and at most 30 days after issue."))
+        raise InvalidInput(_l("The new date must be after the current deadline and at most %(days)d days after "
+                              "issue."), days=days)
     referral.due_at, referral.extended, referral.extension_reason = until, True, reason
     seat.deadline_at, seat.updated_at = until, now
     move(session, application, "referred", action="referral.extended", actor=actor, now=now, reason=reason,
@@ -151,8 +152,7 @@ def _lapse(session, application, seat, now, actor, action, referral_status, sinc
            private=None) -> None:
     seat.referral.status = referral_status
     seats.release(session, seat, referral_status, now)
-    until = calendar.end_of_nth_working_day(session, application.district, since or now,
-                                            STOP_LIST_WORKING_DAYS)
+    until = stop_list_end(session, application, since or now)
     application.stop_listed_until = until
     tasks.defer(session, "schedule_stop_list_end", application.id)
     move(session, application, "stop_listed", action=action, actor=actor, now=now, reason=reason,

@@ -1,18 +1,19 @@
 """The transparency page: the rule of the order with each district's ratio, the chain head and its
 latest daily checkpoints, and the latest distribution runs (who was invited, in order, to which seat)."""
 import json
+from dataclasses import asdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..models import AuditCheckpoint, AuditEvent, Bulletin, District
-from . import registry
+from . import policy, registry
 
 
 def summary(session, language: str, runs: int = 5, checkpoints: int = 7) -> dict:
     latest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.day.desc()).limit(checkpoints))
     return {
-        "districts": [{"name": d.name_in(language), "priority_ratio": d.priority_ratio}
+        "districts": [{"name": d.name_in(language), **asdict(policy.of(d))}
                       for d in session.scalars(select(District).order_by(District.id))],
         "head": registry.audit_head(session),
         "checkpoints": [{"day": row.day, "seq": row.seq, "hash": row.hash, "at": row.at} for row in latest],

@@ -2,10 +2,14 @@
 asks for it, unless the request is boosted (a whole page swapped in) or a history restore."""
 from flask import current_app, render_template, request
 
+from ..services import policy
+
 
 def init_app(app) -> None:
     app.after_request(_vary_on_htmx)
     app.add_template_global(has_endpoint)
+    # The district's numbers for the sentences that state a rule ("… for 10 working days").
+    app.add_template_global(policy.of, "district_policy")
 
 
 def has_endpoint(endpoint: str) -> bool:

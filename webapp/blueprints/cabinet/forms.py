@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ...models import MAX_PREFERENCES
 from ...services import iin as iins
 from ...services.errors import InvalidInput
 
@@ -45,13 +44,14 @@ class ApplicationForm(FlaskForm):
     language = RadioField(_l("Language of instruction"),  # choices: TEACHING_LANGUAGES, set by the route
                           validators=[DataRequired(_l("Choose the language of instruction: Kazakh or Russian."))])
     privilege = SelectField(_l("Privilege (optional)"), validate_choice=False)
-    # kindergarten_1 … kindergarten_4 are read by preferences(): a field each, in the parent's order;
-    # the privilege's document ("document", a file) is checked by services.documents.
+    # kindergarten_1 … kindergarten_N (N: the largest district limit, services.policy) are read by
+    # preferences(): a field each, in the parent's order; the district's own limit is the service's
+    # rule. The privilege's document ("document", a file) is checked by services.documents.
 
-    def preferences(self, raw) -> list[int]:
+    def preferences(self, raw, most: int) -> list[int]:
         """The kindergartens chosen, in order, gaps closed; a non-number is refused."""
         chosen = []
-        for rank in range(1, MAX_PREFERENCES + 1):
+        for rank in range(1, most + 1):
             value = (raw.get(f"kindergarten_{rank}") or "").strip()
             if value:
                 number = _int_or_none(value)

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import (applications, cabinet, calendar, children, clock, documents, iin, invitations, referral_pdf, referrals,
-                         tasks)
+from ...services import (applications, cabinet, calendar, children, clock, documents, iin, invitations, policy,
+                         referral_pdf, referrals, tasks)
 from ...services.actors import Actor
 from ...services.errors import DomainError, InvalidInput, NoFreeSeat, NotFound
 from ...web.labels import TEACHING_LANGUAGES
@@ -140,13 +140,14 @@ def submit_application(child_id: int):
     child = cabinet.own_child(db.session, current_user.id, child_id)
     form = ApplicationForm()
     categories = cabinet.privilege_categories(db.session)
+    most = policy.most_preferences(db.session)
     form.language.choices = [(code, str(label)) for code, label in TEACHING_LANGUAGES.items()]
     form.privilege.choices = [("", _("No privilege"))] + [(c.code, c.name_in(language())) for c in categories]
     status = 200
     if form.validate_on_submit():
         stored = None
         try:
-            preferences = form.preferences(request.form)
+            preferences = form.preferences(request.form, most)
             category = next((c for c in categories if c.code == form.privilege.data), None)
             stored = _store_document(category, request.files.get("document"))
             application = applications.submit(db.session, _actor(), child.id, form.locality.data,
@@ -171,7 +172,7 @@ def submit_application(child_id: int):
     return render_template("cabinet/apply.html", form=form, child=child, categories=categories,
                            localities=cabinet.localities(db.session),
                            kindergartens=cabinet.kindergartens_by_locality(db.session),
-                           chosen=[request.form.get(f"kindergarten_{i}", "") for i in range(1, 5)]), status
+                           chosen=[request.form.get(f"kindergarten_{i}", "") for i in range(1, most + 1)]), status
 
 
 def _document_folder() -> str:
