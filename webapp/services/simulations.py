@@ -43,6 +43,10 @@ def start(session, actor, rule: str, k: int | None, now) -> PolicySimulation:
     return simulation
 
 
+def own_ratio(session, district_id: int) -> int:
+    return session.get(District, district_id).priority_ratio
+
+
 def listed(session, actor) -> list[PolicySimulation]:
     require_department(actor, actor.district_id)
     return list(session.scalars(
@@ -75,13 +79,13 @@ def run(session, simulation_id: int) -> str:
     session.commit()
     parameters = simulation.params
     first, last = (datetime.fromisoformat(parameters[key].replace("Z", "+00:00")) for key in ("start", "end"))
-    own_ratio = session.get(District, simulation.district_id).priority_ratio
+    own = own_ratio(session, simulation.district_id)
     history = simulator_history.read(session, simulation.district_id, first, last)
     _progress(session, simulation, 10)
     real = simulator.actual(history)
-    own = simulator.replay(history, own_ratio, lambda done: _progress(session, simulation, 10 + int(40 * done)))
+    own_outcome = simulator.replay(history, own, lambda done: _progress(session, simulation, 10 + int(40 * done)))
     other = simulator.replay(history, parameters["k"], lambda done: _progress(session, simulation, 50 + int(45 * done)))
-    simulation.result = audit.canonical_json(_result(history, own_ratio, real, own, other,
+    simulation.result = audit.canonical_json(_result(history, own, real, own_outcome, other,
                                                      time.perf_counter() - began))
     simulation.status, simulation.progress, simulation.finished_at = "done", 100, clock.now()
     session.commit()
@@ -104,11 +108,11 @@ def _progress(session, simulation, percent: int) -> None:
         session.commit()
 
 
-def _result(history, own_ratio, real, own, other, seconds) -> dict:
+def _result(history, own_k, real, own, other, seconds) -> dict:
     reproduced = sum(1 for number, placement in real.placements.items()
                      if number in own.placements and own.placements[number].bulletin_id == placement.bulletin_id)
     return {
-        "own_ratio": own_ratio,
+        "own_ratio": own_k,
         "tiers": simulator.compare(real, other),
         "check": {"actual_placed": len(real.placements), "reproduced": reproduced,
                   "replayed_placed": len(own.placements), "tiers": simulator.compare(real, own)},
