@@ -15,8 +15,9 @@ from ...web.rendering import page_or_partial
 from . import bp
 from .access import actor
 
-# The chart's geometry, in SVG user units: tier names on the left, bars, then the figure.
-LABEL_WIDTH, CHART_WIDTH, BAR_HEIGHT, BAR_GAP, LEGEND = 170, 260, 16, 4, 30
+# The chart's geometry, in SVG user units (about CSS pixels at 360 px): each tier's name above its
+# two bars, so the chart stays readable on a phone.
+CHART_WIDTH, BAR_HEIGHT, BAR_GAP, LEGEND, LABEL = 250, 16, 4, 30, 20
 
 
 class SimulationForm(FlaskForm):
@@ -81,13 +82,13 @@ def _chart(outcome: dict | None) -> dict | None:
     most = max([1] + [row[side]["placed"] for row in rows for side in ("actual", "simulated")])
     groups, y = [], LEGEND
     for row in rows:
+        label_y, y = y + LABEL - 6, y + LABEL
         bars = []
         for side in ("actual", "simulated"):
             placed = row[side]["placed"]
             bars.append({"side": side, "placed": placed, "y": y, "width": round(CHART_WIDTH * placed / most, 1)})
             y += BAR_HEIGHT + BAR_GAP
-        groups.append({"tier": row["tier"], "y": bars[0]["y"], "bars": bars})
-        y += BAR_HEIGHT
-    return {"groups": groups, "height": y, "bar_height": BAR_HEIGHT, "label_width": LABEL_WIDTH,
-            "bar_width": CHART_WIDTH, "width": LABEL_WIDTH + CHART_WIDTH + 50}
+        groups.append({"tier": row["tier"], "y": label_y, "bars": bars})
+        y += BAR_GAP * 2
+    return {"groups": groups, "height": y, "bar_height": BAR_HEIGHT, "width": CHART_WIDTH + 50}
 
