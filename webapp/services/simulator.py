@@ -23,7 +23,7 @@ A child is *placed* when enrolled; the wait is from submission to the invitation
 import heapq
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from statistics import median
 
 from .distribution import _choose
@@ -118,53 +118,75 @@ class Replay:
         self.places, self.claimed, self.open = {}, {}, {}
         self.segment_bulletins = {}  # segment -> [bulletin ids in publication order]
         self.settled = set()  # segments whose last run left free seats that nobody waiting wanted
-        self.heap, self.counter = [], 0
+        # What happens, in order: (µs since the epoch, seq, counter, kind, payload, moment). The
+        # history is known at the start and sorted once; only the steps that invitations set off
+        # in the replay go through a heap. Integer keys: the comparisons are most of the work.
+        self.timeline, self.position, self.heap, self.counter = [], 0, [], 0
 
     # scheduling
-    def push(self, at, seq, kind, payload) -> None:
+    def push(self, at, seq, kind, payload, known=False) -> None:
         self.counter += 1
-        heapq.heappush(self.heap, (at, seq, self.counter, kind, payload))
+        entry = (_micros(at), seq, self.counter, kind, payload, at)
+        if known:
+            self.timeline.append(entry)
+        else:
+            heapq.heappush(self.heap, entry)
+
+    def _peek(self):
+        pending = self.timeline[self.position] if self.position < len(self.timeline) else None
+        if self.heap and (pending is None or self.heap[0] < pending):
+            return self.heap[0]
+        return pending
+
+    def _pop(self):
+        pending = self.timeline[self.position] if self.position < len(self.timeline) else None
+        if self.heap and (pending is None or self.heap[0] < pending):
+            return heapq.heappop(self.heap)
+        self.position += 1
+        return pending
 
     def load(self) -> None:
         for number, arrival in self.apps.items():
             seq = next((e.seq for e in arrival.events if e.action == "application.submitted"), -1)
-            self.push(arrival.submitted_at, seq, "arrive", number)
+            self.push(arrival.submitted_at, seq, "arrive", number, known=True)
             for event in arrival.events:
                 if event.action == "invitation.created" and event.at < self.history.start:
-                    self.push(event.at, event.seq, "real_invite", (number, event.data.get("bulletin_id")))
+                    self.push(event.at, event.seq, "real_invite", (number, event.data.get("bulletin_id")), known=True)
                 elif event.action not in COURSE and event.action not in ("invitation.created", "application.submitted"):
-                    self.push(event.at, event.seq, "event", event)
+                    self.push(event.at, event.seq, "event", event, known=True)
         published = {e.data.get("bulletin_id") for e in self.history.bulletin_events if e.action == "bulletin.published"}
         for event in self.history.bulletin_events:
-            self.push(event.at, event.seq, "bulletin", event)
+            self.push(event.at, event.seq, "bulletin", event, known=True)
         for row in sorted(self.history.bulletins.values(), key=lambda row: (row.published_at, row.id)):
             self.places[row.id], self.open[row.id] = row.places, False
             self.claimed[row.id] = self.history.filled_before.get(row.id, 0)
             self.segment_bulletins.setdefault(row.segment, []).append(row.id)  # oldest first, as the engine
             if row.id not in published:  # published before the audit chain knew of it (an older register)
-                self.push(row.published_at, -1, "bulletin", _publication(row))
+                self.push(row.published_at, -1, "bulletin", _publication(row), known=True)
 
     def run(self) -> Outcome:
         self.load()
-        total, done, reported = len(self.heap) or 1, 0, -1
+        self.timeline.sort()
+        total, reported = len(self.timeline) or 1, -1
         dirty = set()
-        while self.heap:
-            at, seq, _, kind, payload = heapq.heappop(self.heap)
+        while (entry := self._pop()) is not None:
+            micros, seq, _, kind, payload, at = entry
             touched = getattr(self, "_" + kind)(at, seq, payload)
             if touched is not None:
                 dirty.add(touched)
             # One batch is one transaction of the engine: the same action at the same instant (a sweep
             # ends many stop-lists with one "now" and commits each step). Distribution runs after it,
             # as the engine's jobs run after the commit.
-            if dirty and (not self.heap or self.heap[0][0] != at or _action(self.heap[0]) != _action((at, seq, 0, kind, payload))):
+            following = self._peek() if dirty else None
+            if dirty and (following is None or following[0] != micros or _action(following) != _action(entry)):
                 if at >= self.history.start:
                     for segment in sorted(dirty, key=str):
                         self.distribute(segment, at)
                 dirty.clear()
-            done += 1
-            if self.progress and done * 20 // total > reported:
-                reported = done * 20 // total
-                self.progress(done / total)
+            # Progress: how far through the known history (every 5 %).
+            if self.progress and self.position * 20 // total > reported:
+                reported = self.position * 20 // total
+                self.progress(self.position / total)
         return self.outcome
 
     # what happens
@@ -352,6 +374,14 @@ class Replay:
             if not any(count for _, count in free.values()):
                 return
         self.settled.add(segment)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
 
 
 def _action(entry) -> str:
