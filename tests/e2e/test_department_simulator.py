@@ -1,6 +1,7 @@
 """The policy simulator in a real browser: the demo district's operator replays the demo year under
 strict tiers and reads the result beside what happened; both pages pass axe-core in Kazakh and
 Russian, at 360 px and on a desktop. Screenshots land in tests/e2e/screens/ (simulator-*.png)."""
+import json
 import re
 
 import pytest
@@ -8,7 +9,8 @@ from sqlalchemy import select
 
 from webapp.demo.district import ACCOUNTS
 from webapp.extensions import db
-from webapp.models import PolicySimulation
+from webapp.models import PolicySimulation, User
+from webapp.services import clock
 
 from .conftest import BACKENDS, describe_violations, screenshot, serious_violations
 
@@ -23,6 +25,23 @@ def _log_in(page, language):
     page.fill("[name=password]", password)
     with page.expect_navigation():
         page.locator("form [type=submit]").last.click()
+
+
+def _running_simulation(site) -> str:
+    """A simulation half-way through (as the job leaves it while it runs): its page's path."""
+    with site.app.app_context():
+        try:
+            operator = db.session.scalar(select(User).where(User.phone == ACCOUNTS["department"][0]))
+            simulation = PolicySimulation(
+                district_id=operator.district_id, requested_by=operator.id, created_at=clock.now(),
+                started_at=clock.now(), status="running", progress=45, error="",
+                parameters=json.dumps({"rule": "ratio", "k": 1, "start": "2025-11-25T04:00:00.000000Z",
+                                       "end": "2026-11-25T04:00:00.000000Z"}))
+            db.session.add(simulation)
+            db.session.commit()
+            return f"/department/simulations/{simulation.id}"
+        finally:
+            db.session.remove()
 
 
 def _kept(site, simulation_id):
@@ -65,12 +84,15 @@ def test_the_simulator_pages_pass_axe_in_both_languages(site, page, language):
         page.wait_for_url(re.compile(r"/department/simulations/\d+$"))
         page.goto("/department/simulations")
     pages = {"list": "/department/simulations",
-             "result": page.locator("table.rows a[href*='/department/simulations/']").first.get_attribute("href")}
+             "result": page.locator("table.rows a[href*='/department/simulations/']").first.get_attribute("href"),
+             "progress": _running_simulation(site)}
     for name, path in pages.items():
         for size, viewport in (("360", None), ("desktop", DESKTOP)):
             if viewport:
                 page.set_viewport_size(viewport)
             page.goto(path)
+            if name == "progress":  # polls for its partial every 2 s, and offers a link without JavaScript
+                assert page.locator("#simulation[hx-trigger='every 2s'] progress").count() == 1
             screenshot(page, f"simulator-{language}-{name}-{size}.png")
             violations = serious_violations(page)
             assert violations == [], f"{path} ({language}, {size}):\n" + describe_violations(violations)
