@@ -210,3 +210,26 @@ def _window(simulation):
     from datetime import datetime
 
     return [datetime.fromisoformat(simulation.params[key].replace("Z", "+00:00")) for key in ("start", "end")]
+
+
+def test_the_job_commits_its_progress_as_it_goes(world, factory, operator, monkeypatch):
+    from webapp.services import simulations
+
+    _year(world, factory)
+    seen = []
+    real_progress = simulations._progress
+
+    def watched(session, simulation, percent):
+        real_progress(session, simulation, percent)
+        # Read back through another connection: what the page would show now.
+        with db.engine.connect() as other:
+            seen.append(other.scalar(select(PolicySimulation.progress).where(PolicySimulation.id == simulation.id)))
+
+    monkeypatch.setattr(simulations, "_progress", watched)
+    simulation = simulations.start(db.session, Actor.of(operator), "ratio", 0, clock.now())
+    db.session.info.pop("tasks_pending", None)  # run below, by hand, instead of after the commit
+    db.session.commit()
+    assert simulations.run(db.session, simulation.id) == "done"
+    assert len(seen) >= 10 and seen == sorted(seen) and 10 <= seen[0] and seen[-1] < 100
+    assert db.session.get(PolicySimulation, simulation.id).progress == 100
+    assert simulations.run(db.session, simulation.id) == "no change"  # a repeated job changes nothing
