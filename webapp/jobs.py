@@ -20,7 +20,7 @@ from . import queueing
 from .extensions import db
 from .models import Application, Bulletin, Seat
 from .services import (
-    applications, clock, daily, delivery, distribution, invitations, referrals, sweep, tasks,
+    applications, clock, daily, delivery, distribution, invitations, referrals, simulations, sweep, tasks,
 )
 from .services.queue import Segment
 
@@ -47,6 +47,9 @@ def _enqueue(name: str, args: tuple) -> None:
     app = current_app._get_current_object()
     if name in ("deliver_outbox", "deliver_notification"):
         queueing.kick_outbox(app)  # one drain job for all rows of this commit (and the next ones)
+    elif name == "simulate_policy":
+        queueing.enqueue(app, name, args, job_id=queueing.simulation_job_id(*args),
+                         job_timeout=queueing.LONG_JOB_TIMEOUT)
     elif name in DIRECT:
         try:
             globals()[name](*args)
@@ -119,6 +122,21 @@ def cancel_seat_deadline(seat_id: int) -> None:
 
 def schedule_stop_list_end(application_id: int) -> None:
     queueing.schedule_stop_list_end(current_app, db.session, application_id)
+
+
+# --- the department's policy simulator ----------------------------------------------------------------
+
+def simulate_policy(simulation_id: int) -> str:
+    """Replay the district's history under another rule. A failure is written on the simulation
+    (the page shows it) and then raised: RQ records it, inline mode logs it."""
+    with logged("simulate_policy", simulation_id=simulation_id) as entry:
+        try:
+            entry["outcome"] = simulations.run(db.session, simulation_id)
+        except Exception as error:
+            db.session.rollback()
+            simulations.fail(db.session, simulation_id, f"{type(error).__name__}: {error}")
+            raise
+        return entry["outcome"]
 
 
 # --- the outbox -----------------------------------------------------------------------------------------

@@ -102,6 +102,11 @@ def stop_list_job_id(application_id: int) -> str:
     return f"end-stop-list-{application_id}"
 
 
+def simulation_job_id(simulation_id: int) -> str:
+    """One job per policy simulation: a second enqueue of the same id is not a second run."""
+    return f"simulate-{simulation_id}"
+
+
 def schedule_seat_deadline(app, session, seat_id: int) -> None:
     """One job per seat, at its current deadline (an extension moves it); none once it is settled."""
     if not app.config["REDIS_URL"]:
