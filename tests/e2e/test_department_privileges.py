@@ -98,7 +98,7 @@ def test_a_correction_from_the_browser_shows_in_the_public_history(site, page):
             .order_by(Application.id)).first()
     found = _in_app(site, lambda s: (lambda a: (a.id, a.number) if a else None)(stop_listed(s)))
     if found is None:
-        pytest.skip("the demo district has no application on the stop-list")
+        pytest.fail("the demo district has no application on the stop-list")
     application_id, number = found
     _log_in(page)
     page.goto(f"/department/events?application={number}&lang=ru")
