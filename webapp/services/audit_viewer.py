@@ -18,12 +18,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..models import Application, AuditEvent, Bulletin, District, Group, Kindergarten, Locality
+from ..models import Application, AuditEvent, Bulletin, District, Group, Kindergarten, Locality, Seat
 from . import clock
 from .errors import NotFound
 
 PER_PAGE = 50
 ROLES = ("parent", "staff", "department", "admin", "system")
+# The actions whose public data names a kindergarten (kindergarten_id), one of its groups (group_id),
+# bulletins (bulletin_id) or seats (seat_id): a new event about a kindergarten is added here.
+KINDERGARTEN_ACTIONS = (
+    "group.created", "group.changed", "bulletin.published", "bulletin.closed", "bulletin.withdrawn",
+    "bulletin.places_withdrawn", "invitation.created", "invitation.responded", "response.activated",
+    "application.enrolled",
+)
 
 
 @dataclass
@@ -104,14 +111,19 @@ def _of_district(session, district: District):
 
 
 def _about_kindergarten(session, district: District, kindergarten_id: int):
+    """Events of the actions that name a kindergarten, a group, a bulletin or a seat, naming one of
+    this kindergarten's. The action list goes first: the (action, seq) index narrows millions of
+    events to the few placement events before any JSON is read."""
     kindergarten = session.get(Kindergarten, kindergarten_id)
     if kindergarten is None or kindergarten.district_id != district.id:
         raise NotFound()
-    return or_(
+    bulletins = select(Bulletin.id).where(Bulletin.kindergarten_id == kindergarten_id)
+    return and_(AuditEvent.action.in_(KINDERGARTEN_ACTIONS), or_(
         _data_int(session, "kindergarten_id") == kindergarten_id,
         _data_int(session, "group_id").in_(select(Group.id).where(Group.kindergarten_id == kindergarten_id)),
-        _data_int(session, "bulletin_id").in_(select(Bulletin.id).where(Bulletin.kindergarten_id == kindergarten_id)),
-    )
+        _data_int(session, "bulletin_id").in_(bulletins),
+        _data_int(session, "seat_id").in_(select(Seat.id).where(Seat.bulletin_id.in_(bulletins))),
+    ))
 
 
 def _data_int(session, key: str, index: int | None = None):
