@@ -179,3 +179,14 @@ def test_the_actor_is_shown_by_role_never_by_name(department, history, operator)
     text = department.get(URL).get_data(as_text=True)
     assert "kindergarten staff" in text
     assert history["mine"].child.parent.full_name not in text
+
+
+def test_a_kindergartens_events_include_those_naming_only_a_seat(department, world, factory):
+    """A referral's activation names only the seat: it is still the kindergarten's event."""
+    application, _ = world.bring_to("referred")
+    activated = _events(action="response.activated", application=application.number)
+    assert activated
+    other, _ = world.kindergarten_with_group("Күншуақ")
+    world.commit()
+    assert set(activated) <= set(_seqs(department, f"?kindergarten={world.kindergarten.id}"))
+    assert not set(activated) & set(_seqs(department, f"?kindergarten={other.id}"))
