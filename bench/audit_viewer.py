@@ -6,7 +6,7 @@ last checkpoint.
 """
 import argparse
 import random
-from datetime import date, timedelta
+from datetime import date
 
 from bench.common import Timer, app_context, database_url, line, machine
 

@@ -2,7 +2,6 @@
 privilege claim with its document in the world's queue, the people who try to get in, and how to
 read what changed."""
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +10,7 @@ from webapp.extensions import db
 from webapp.models import Application, AuditEvent, PrivilegeClaim
 from webapp.services import documents, users
 
-from .conftest import PASSWORD, csrf_token, log_in
+from .conftest import PASSWORD, log_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OUTSIDERS = ["anonymous", "parent", "staff", "stranger"]
@@ -66,11 +65,3 @@ def state_of_claims_and_applications():
                                .order_by(PrivilegeClaim.id)).all(),
             db.session.execute(select(Application.id, Application.status, Application.tier)
                                .order_by(Application.id)).all())
-
-
-def token_for(client) -> str:
-    return csrf_token(client, "/account")
-
-
-def document_folder(app) -> Path:
-    return Path(app.config["DOCUMENT_FOLDER"])

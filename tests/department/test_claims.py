@@ -13,7 +13,7 @@ from webapp.services import audit
 
 from .conftest import csrf_token, fresh, log_in, post  # noqa: F401
 from .review import (OUTSIDERS, PNG, app_overrides, audit_head, claim_in_queue,  # noqa: F401
-                     outsider_browser, state_of_claims_and_applications, token_for, url_of)
+                     outsider_browser, state_of_claims_and_applications, url_of)
 
 ROUTES = [("/department/claims", "GET"), ("/department/claims/<int:claim_id>", "GET"),
           ("/department/claims/<int:claim_id>/document", "GET"),

@@ -7,15 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Application, AuditEvent
+from webapp.models import AuditEvent
 from webapp.services import clock, users
 
 from ..services.helpers import live_seat
 from .conftest import csrf_token, fresh, log_in, post
 from .review import (OUTSIDERS, app_overrides, audit_head, outsider_browser,  # noqa: F401
-                     state_of_claims_and_applications, url_of)
+                     state_of_claims_and_applications)
 
-RULE = "/department/applications/<int:application_id>/correct"
 REASON = "The SMS with the deadline was not delivered (an operator fault)"
 
 
