@@ -11,9 +11,11 @@ from .types import UTCDateTime
 class AuditEvent(db.Model):
     """Append-only and hash-chained (DESIGN §8); nothing ever updates or deletes a row."""
 
-    # The transparency page lists the latest events of one action (distribution runs): without this
-    # index that is a backward scan of millions of events for the few that match.
-    __table_args__ = (Index("ix_audit_event_action_seq", "action", "seq"),)
+    # The transparency page lists the latest events of one action (distribution runs), the
+    # department's audit viewer those of one role (its own, an admin's): without these indexes that
+    # is a backward scan of millions of events for the few that match.
+    __table_args__ = (Index("ix_audit_event_action_seq", "action", "seq"),
+                      Index("ix_audit_event_actor_role_seq", "actor_role", "seq"))
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[str] = mapped_column(String(32))  # exactly the string that was hashed

@@ -10,7 +10,7 @@ from ..models import (
     PrivilegeCategory, PrivilegeClaim,
 )
 from . import audit, calendar, eligibility, locks, notifications, policy, seats, tasks
-from .actors import SYSTEM, require_parent_of, require_system
+from .actors import SYSTEM, require_department, require_parent_of, require_system
 from .errors import Duplicate, InvalidInput, NotFound, WrongState
 from .privileges import tier_of
 from .transitions import load_locked, load_many_locked, move, require_status, tell_parent
@@ -58,33 +58,50 @@ def submit(session, actor, child_id: int, locality_id: int, language: str, now,
     return application
 
 
-def confirm_interest(session, application_id: int, actor, now) -> None:
-    """The yearly «Заинтересован»: once a year, 1 January – 30 September; reactivates if inactive."""
+def confirm_interest(session, application_id: int, actor, now, reason: str = "",
+                     data: dict | None = None) -> None:
+    """The yearly «Заинтересован»: once a year, 1 January – 30 September; reactivates if inactive.
+
+    The department may also record it, as a correction with a public ``reason``, for an inactive
+    application only (the parent confirmed in person, or the deactivation was a mistake) and in any
+    month: a wrong deactivation on 1 October can only be put right after 30 September."""
     application = load_locked(session, application_id)
-    require_parent_of(actor, application)
     today = calendar.local_date(application.district, now)
-    if today.month > INTEREST_LAST_MONTH:
-        raise WrongState(_l("Interest can be confirmed from 1 January to 30 September."))
-    if application.interest_year >= today.year:
-        raise Duplicate(_l("Interest is already confirmed for %(year)s."), year=today.year)
-    require_status(application, "queued", "invited", "responded", "referred", "stop_listed", "inactive")
-    application.interest_year = today.year
+    if actor.role == "department":
+        require_department(actor, application.district_id)
+        require_status(application, "inactive")
+    else:
+        require_parent_of(actor, application)
+        if today.month > INTEREST_LAST_MONTH:
+            raise WrongState(_l("Interest can be confirmed from 1 January to 30 September."))
+        if application.interest_year >= today.year:
+            raise Duplicate(_l("Interest is already confirmed for %(year)s."), year=today.year)
+        require_status(application, "queued", "invited", "responded", "referred", "stop_listed", "inactive")
+    application.interest_year = max(application.interest_year, today.year)
     to_status = "queued" if application.status == "inactive" else application.status
-    move(session, application, to_status, action="interest.confirmed", actor=actor, now=now,
-         data={"year": today.year})
+    move(session, application, to_status, action="interest.confirmed", actor=actor, now=now, reason=reason,
+         data={"year": today.year, **(data or {})})
     tell_parent(session, application, "interest.confirmed", str(today.year), year=today.year)
     if to_status == "queued":
         tasks.defer(session, "distribute_segment", *application.segment)
 
 
-def end_stop_list(session, application_id: int, now, actor=SYSTEM) -> bool:
-    require_system(actor)
+def end_stop_list(session, application_id: int, now, actor=SYSTEM, reason: str = "",
+                  data: dict | None = None) -> bool:
+    """The stop-list is over (the sweep, at its end); the department may end it early, as a
+    correction with a public ``reason``. False when there is nothing to end."""
+    early = actor.role == "department"
+    if not early:
+        require_system(actor)
     application = load_locked(session, application_id)
-    if application.status != "stop_listed" or application.stop_listed_until >= now:
+    if early:
+        require_department(actor, application.district_id)
+    if application.status != "stop_listed" or (application.stop_listed_until >= now and not early):
         return False
     application.stop_listed_until = None
     to_status = returning_status(application, now)
-    move(session, application, to_status, action="stop_list.ended", actor=actor, now=now)
+    move(session, application, to_status, action="stop_list.ended", actor=actor, now=now, reason=reason,
+         data=data)
     tell_parent(session, application, "stop_list.ended" if to_status == "queued" else _CLOSING_EVENT[to_status])
     if to_status == "queued":
         tasks.defer(session, "distribute_segment", *application.segment)
@@ -164,7 +181,7 @@ def reached_max_age(birth_date: date, max_age: int, today: date) -> bool:
     return eligibility.reached_school_age(birth_date, max_age, today)
 
 
-def withdraw(session, application_id: int, actor, now, reason: str = "") -> None:
+def withdraw(session, application_id: int, actor, now, reason: str = "", data: dict | None = None) -> None:
     application = load_locked(session, application_id)
     if actor.role == "parent":
         require_parent_of(actor, application)
@@ -176,7 +193,7 @@ def withdraw(session, application_id: int, actor, now, reason: str = "") -> None
         raise WrongState(_l("Application %(number)s is already closed."), number=application.number)
     _release_any_seat(session, application, now, "withdrawn")
     move(session, application, "withdrawn", action="application.withdrawn", actor=actor, now=now,
-         reason=reason)
+         reason=reason, data=data)
     tell_parent(session, application, "application.withdrawn")
 
 

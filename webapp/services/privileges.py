@@ -44,8 +44,8 @@ def verify_claim(session, claim_id: int, actor, now, valid_until: date | None = 
     if claim.status != "pending":
         raise WrongState(_l("This privilege claim has already been decided."))
     claim.status, claim.verified_by_id, claim.verified_at, claim.valid_until = "verified", actor.user_id, now, valid_until
-    refresh_tier(session, application, now, actor, reason="privilege verified",
-                 private={"category": claim.category.code})
+    _refresh_or_record(session, application, now, actor, "privilege.verified", reason="privilege verified",
+                       private={"category": claim.category.code})
     tell_parent(session, application, "privilege.verified", f"claim-{claim.id}")
     return claim
 
@@ -57,10 +57,18 @@ def reject_claim(session, claim_id: int, actor, now, reason: str) -> PrivilegeCl
     if claim.status == "rejected":
         raise WrongState(_l("This privilege claim has already been decided."))
     claim.status, claim.reason, claim.verified_by_id, claim.verified_at = "rejected", reason, actor.user_id, now
-    refresh_tier(session, application, now, actor, reason="privilege rejected",
-                 private={"category": claim.category.code, "reason": reason})
+    _refresh_or_record(session, application, now, actor, "privilege.rejected", reason="privilege rejected",
+                       private={"category": claim.category.code, "reason": reason})
     tell_parent(session, application, "privilege.rejected", f"claim-{claim.id}")
     return claim
+
+
+def _refresh_or_record(session, application, now, actor, action: str, reason: str, private: dict) -> None:
+    """A decision is always on the record: as the tier change it caused, or, when the tier stays
+    (a pending claim rejected, a second right verified), as an event of its own."""
+    if not refresh_tier(session, application, now, actor, reason=reason, private=private):
+        audit.record(session, action, actor=actor, application=application, from_status=application.status,
+                     to_status=application.status, reason=reason, at=now, private=private)
 
 
 def expire_claims(session, application_id: int, now, actor=SYSTEM) -> bool:

@@ -39,12 +39,14 @@ def activate(session, application_id: int, actor, now) -> Referral:
     return referral
 
 
-def reject(session, application_id: int, actor, now, reason: str, note: str = "") -> None:
+def reject(session, application_id: int, actor, now, reason: str, note: str = "",
+           data: dict | None = None) -> None:
     """The kindergarten turns the response down; the child returns to the queue with its date
     (or leaves it, if meanwhile it reached school age or missed the 1 October confirmation).
 
     ``reason`` is public (the audit feed); the clerk's free-text ``note`` may name people, so it
-    enters the event only through its private digest."""
+    enters the event only through its private digest. ``data`` adds public facts to the event (the
+    department's correction marker)."""
     application, seat = _with_seat(session, application_id)
     require_kindergarten(actor, seat.bulletin.kindergarten)
     require_status(application, "responded")
@@ -52,7 +54,7 @@ def reject(session, application_id: int, actor, now, reason: str, note: str = ""
     seats.release(session, seat, "rejected", now)
     to_status = applications.returning_status(application, now)
     move(session, application, to_status, action="response.rejected", actor=actor, now=now, reason=reason,
-         private={"note": note.strip()} if note and note.strip() else None)
+         data=data, private={"note": note.strip()} if note and note.strip() else None)
     tell_parent(session, application, "response.rejected")
 
 

@@ -2,6 +2,7 @@
 ownership, audit actions), translated lazily into the visitor's language."""
 from flask_babel import lazy_gettext as _l
 
+from ..services.corrections import is_correction
 from ..services.movement import PART_LABELS as MOVEMENT_PARTS
 from ..services.transitions import STATUS_LABELS
 
@@ -32,6 +33,8 @@ SEAT_RELEASES = {
 ACTIONS = {
     "application.submitted": _l("Application submitted"),
     "application.tier_changed": _l("Privilege checked: the right changed"),
+    "privilege.verified": _l("Privilege checked: verified, the right is unchanged"),
+    "privilege.rejected": _l("Privilege checked: rejected"),
     "interest.confirmed": _l("Interest confirmed for the year"),
     "invitation.created": _l("Invited: a place was reserved"),
     "invitation.responded": _l("Response to the bulletin sent"),
@@ -70,6 +73,24 @@ ACTIONS = {
 }
 
 
+# Why the department rejected a privilege claim: the parent sees it; the claim stores the code (and
+# the operator's note after a line break), the public audit event only says "privilege rejected".
+CLAIM_REJECTIONS = {
+    "document_unreadable": _l("The document is missing or cannot be read"),
+    "document_mismatch": _l("The document is not about this child or parent"),
+    "document_expired": _l("The document has expired"),
+    "other_category": _l("The document proves a different privilege"),
+    "other": _l("Another reason (explained in the note)"),
+}
+
+
+def claim_rejection(stored: str) -> tuple[str, str]:
+    """(reason, note) of a rejected claim as the parent reads them; an older free-text reason is
+    shown as it was written."""
+    code, _, note = (stored or "").partition("\n")
+    return (str(CLAIM_REJECTIONS[code]), note) if code in CLAIM_REJECTIONS else (stored or "", "")
+
+
 def action_label(code: str) -> str:
     return ACTIONS.get(code) or code
 
@@ -84,5 +105,6 @@ def init_app(app) -> None:
         TIERS=TIERS, TEACHING_LANGUAGES=TEACHING_LANGUAGES, STATUSES=STATUS_LABELS,
         OWNERSHIP=OWNERSHIP, REFERRAL_STATES=REFERRAL_STATES, MOVEMENT_PARTS=MOVEMENT_PARTS,
         BULLETIN_STATUSES=BULLETIN_STATUSES, SEAT_STATES=SEAT_STATES, SEAT_RELEASES=SEAT_RELEASES,
-        action_label=action_label, translated=translated,
+        action_label=action_label, translated=translated, is_correction=is_correction,
+        claim_rejection=claim_rejection,
     )

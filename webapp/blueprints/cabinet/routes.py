@@ -2,7 +2,6 @@
 once, redirect (303); a form with errors comes back with 422. A step that is no longer possible (a
 double click, a second tab) changes nothing and says why on the application's page."""
 from functools import wraps
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +13,8 @@ from ...services import (applications, cabinet, calendar, children, clock, docum
                          referral_pdf, referrals, tasks)
 from ...services.actors import Actor
 from ...services.errors import DomainError, InvalidInput, NoFreeSeat, NotFound
+from ...web.documents import folder as document_folder
+from ...web.documents import send as sent_document
 from ...web.labels import TEACHING_LANGUAGES
 from ...web.languages import current as language
 from ..auth.access import phone_confirmed_required
@@ -176,7 +177,7 @@ def submit_application(child_id: int):
 
 
 def _document_folder() -> str:
-    return current_app.config["DOCUMENT_FOLDER"] or str(Path(current_app.instance_path) / "documents")
+    return document_folder()
 
 
 def _store_document(category, upload) -> str | None:
@@ -198,11 +199,7 @@ def _store_document(category, upload) -> str | None:
 @parent_required
 def download_document(application_id: int, claim_id: int):
     claim = cabinet.own_claim(db.session, current_user.id, application_id, claim_id)
-    path, content_type = documents.open_document(_document_folder(), claim.document_path)
-    # Read whole (at most DOCUMENT_MAX_BYTES): no file handle left to the server to close.
-    return path.read_bytes(), 200, {
-        "Content-Type": content_type, "Cache-Control": "private, no-store",
-        "Content-Disposition": f'attachment; filename="privilege-{claim.id}{path.suffix}"'}
+    return sent_document(claim.document_path, f"privilege-{claim.id}")
 
 
 @bp.get("/applications/<int:application_id>")
