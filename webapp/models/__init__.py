@@ -7,6 +7,7 @@ from .people import ROLES, Child, User, mask_name
 from .placement import ACTIVE_SEAT_STATES, Bulletin, Referral, Seat
 from .privileges import TIERS, PrivilegeCategory, PrivilegeClaim
 from .records import AuditCheckpoint, AuditEvent, CalendarOverride, JobRun, Lock, Notification
+from .settings import Setting
 from .tally import QueueCount, QueueTally
 
 __all__ = [
@@ -14,5 +15,5 @@ __all__ = [
     "Application", "ApplicationPreference", "AuditCheckpoint", "AuditEvent", "Bulletin",
     "CalendarOverride", "Child", "District", "Group", "JobRun", "Kindergarten", "Locality", "Lock",
     "MovementChange", "MovementTotal", "Notification", "PhoneCode", "PrivilegeCategory", "PrivilegeClaim",
-    "QueueCount", "QueueTally", "Referral", "Seat", "User", "mask_name",
+    "QueueCount", "QueueTally", "Referral", "Seat", "Setting", "User", "mask_name",
 ]
