@@ -278,3 +278,16 @@ def test_the_clock_is_the_services_clock(department, world):
     db.session.rollback()
     account = db.session.scalar(select(User).where(User.phone == "+77025554433"))
     assert account.created_at == clock.now()
+
+
+def test_the_reset_form_opens_for_a_code_in_hand_and_reveals_nothing(client, clerk):
+    """The link for someone who already holds a code sends no SMS, and answers alike for any number."""
+    for phone in (clerk.phone, "+77009998877"):
+        response = client.get(f"/account/password/reset?phone={phone.replace('+', '%2B')}")
+        assert response.status_code == 303 and response.headers["Location"].endswith("/account/password/reset")
+        shown = f"{phone[:2]} {phone[2:5]} {phone[5:8]} {phone[8:10]} {phone[10:]}"
+        assert shown in client.get("/account/password/reset").get_data(as_text=True)
+    response = client.get("/account/password/reset?phone=not-a-phone")
+    assert response.headers["Location"].endswith("/account/password/forgot")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
