@@ -20,7 +20,8 @@ from . import queueing
 from .extensions import db
 from .models import Application, Bulletin, Seat
 from .services import (
-    applications, clock, daily, delivery, distribution, invitations, referrals, simulations, sweep, tasks,
+    applications, clock, daily, delivery, distribution, invitations, referrals, simulations, sweep,
+    system_settings, tasks,
 )
 from .services.queue import Segment
 
@@ -172,7 +173,8 @@ def deliver_outbox() -> int:
 
 
 def _channels() -> delivery.Channels:
-    return delivery.Channels.from_config(current_app.config)
+    # The administration's sender settings (SMS sender, mail From…) over the configuration.
+    return delivery.Channels.from_config(system_settings.effective(db.session, current_app.config))
 
 
 def _after_delivery(outcome: delivery.Outcome) -> None:

@@ -8,6 +8,7 @@ from .people import ROLES, Child, User, mask_name
 from .placement import ACTIVE_SEAT_STATES, Bulletin, Referral, Seat
 from .privileges import TIERS, PrivilegeCategory, PrivilegeClaim
 from .records import AuditCheckpoint, AuditEvent, CalendarOverride, JobRun, Lock, Notification
+from .settings import Setting
 from .simulation import SIMULATION_STATUSES, PolicySimulation
 from .tally import QueueCount, QueueTally
 
@@ -16,5 +17,6 @@ __all__ = [
     "Application", "ApplicationPreference", "AuditCheckpoint", "AuditEvent", "Bulletin",
     "CalendarOverride", "Child", "ChildDispute", "District", "Group", "JobRun", "Kindergarten", "Locality", "Lock",
     "MovementChange", "MovementTotal", "Notification", "PhoneCode", "PolicySimulation", "PrivilegeCategory",
-    "PrivilegeClaim", "QueueCount", "QueueTally", "Referral", "SIMULATION_STATUSES", "Seat", "User", "mask_name",
+    "PrivilegeClaim", "QueueCount", "QueueTally", "Referral", "SIMULATION_STATUSES", "Seat", "Setting", "User",
+    "mask_name",
 ]

@@ -189,7 +189,7 @@ def _send(row, now, channels: Channels) -> dict:
         config = channels.config
         district_name = (getattr(row, f"name_{row.language}", None) or row.name_ru or "") if row.number else ""
         letter = mailer.compose(row, number=row.number, district_name=district_name,
-                                reply_to=row.district_email, mail_from=config.get("MAIL_FROM", "kezek@localhost"),
+                                reply_to=row.district_email or config.get("MAIL_REPLY_TO"), mail_from=config.get("MAIL_FROM", "kezek@localhost"),
                                 now=now)
         mailer.send(letter.message, config)
         return {"subject": letter.subject[:300], "body_html": letter.html}

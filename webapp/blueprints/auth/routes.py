@@ -175,6 +175,8 @@ def request_password_reset():
 @bp.route("/password/reset", methods=["GET", "POST"])
 @_limited
 def reset_password():
+    if request.method == "GET" and "phone" in request.args:
+        return _reset_with_code_in_hand(request.args["phone"])
     phone = session.get(RESET_PHONE)
     if not phone:
         return redirect(url_for("auth.request_password_reset"), 303)
@@ -196,6 +198,17 @@ def reset_password():
             flash(_("Your password has been changed. Log in with the new one."))
             return redirect(url_for("auth.log_in"), 303)
     return render_template("auth/reset_password.html", form=form, phone=phone), 422 if form.errors else 200
+
+
+def _reset_with_code_in_hand(raw_phone: str):
+    """The person already holds a code (an office account made for them, or one the department or
+    the administration sent): straight to the form, without sending another SMS. Like the request
+    form it reveals nothing about whether the number has an account."""
+    try:
+        session[RESET_PHONE] = users.normalise_phone(raw_phone)
+    except DomainError:
+        return redirect(url_for("auth.request_password_reset"), 303)
+    return redirect(url_for("auth.reset_password"), 303)
 
 
 @bp.get("")

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("department", __name__)
 
-from . import access, calendar, claim_views, correction_views, duplicates, event_views, places, policy, routes, simulator  # noqa: E402,F401 - the access check and the views, registered on bp
+from . import access, calendar, claim_views, correction_views, duplicates, event_views, places, policy, routes, simulator, staff_accounts  # noqa: E402,F401 - the access check and the views, registered on bp
