@@ -6,4 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("department", __name__)
 
-from . import access, calendar, claim_views, correction_views, duplicates, event_views, places, policy, routes, simulator, staff_accounts  # noqa: E402,F401 - the access check and the views, registered on bp
+from . import (  # noqa: E402,F401 - the access check and the views, registered on bp
+    access, calendar, claim_views, correction_views, duplicates, event_views, places, policy, routes, simulator,
+    staff_accounts,
+)
