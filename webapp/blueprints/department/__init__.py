@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("department", __name__)
 
-from . import access, routes  # noqa: E402,F401 - the access check and the views, registered on bp
+from . import access, reports, routes, watch  # noqa: E402,F401 - the access check and the views, registered on bp
