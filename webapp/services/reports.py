@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ..models import TIERS, AuditEvent, District, Kindergarten, Locality, QueueCount
 from . import audit_window, calendar, kindergarten_office
@@ -160,12 +160,16 @@ def _parse(text: str) -> datetime:
 def free_places(session, district_id: int) -> list[dict]:
     """Per kindergarten, its groups summed: capacity, enrolled, claimed (seats being filled),
     offered (unclaimed places of open bulletins) and free (nobody's and offered by no bulletin)."""
+    groups = defaultdict(list)
+    for places in kindergarten_office.district_group_places(session, district_id):
+        groups[places.group.kindergarten_id].append(places)
     rows = []
-    for kindergarten in session.scalars(select(Kindergarten).where(Kindergarten.district_id == district_id)
+    for kindergarten in session.scalars(select(Kindergarten).options(joinedload(Kindergarten.locality))
+                                        .where(Kindergarten.district_id == district_id)
                                         .order_by(Kindergarten.locality_id, Kindergarten.id)):
-        groups = kindergarten_office.group_places(session, kindergarten.id)
-        rows.append({"kindergarten": kindergarten, "groups": len(groups),
-                     "capacity": sum(g.capacity for g in groups), "enrolled": sum(g.enrolled for g in groups),
-                     "claimed": sum(g.reserved + g.held + g.referred for g in groups),
-                     "offered": sum(g.offered for g in groups), "free": sum(g.announceable for g in groups)})
+        own = groups[kindergarten.id]
+        rows.append({"kindergarten": kindergarten, "groups": len(own),
+                     "capacity": sum(g.capacity for g in own), "enrolled": sum(g.enrolled for g in own),
+                     "claimed": sum(g.reserved + g.held + g.referred for g in own),
+                     "offered": sum(g.offered for g in own), "free": sum(g.announceable for g in own)})
     return rows

@@ -59,17 +59,17 @@ def watch_list(session, district_id: int, now) -> WatchList:
     district = session.get(District, district_id)
     kindergartens = kindergartens_of(session, district_id)
     corrections, total = manual_corrections(session, district, now)
-    return WatchList(late_responses(session, kindergartens, now), repeated(session, district, kindergartens, now),
+    return WatchList(late_responses(session, district, kindergartens, now),
+                     repeated(session, district, kindergartens, now),
                      held_back(session, district_id, kindergartens), expiring_claims(session, district, now),
                      corrections, total)
 
 
-def late_responses(session, kindergartens, now) -> list[dict]:
+def late_responses(session, district, kindergartens, now) -> list[dict]:
     """Responses waiting more than 2 working days, the longest wait first."""
-    rows = []
-    for kindergarten in kindergartens:
-        rows += [dict(row, kindergarten=kindergarten)
-                 for row in kindergarten_office.waiting_responses(session, kindergarten, now) if row["too_long"]]
+    by_id = {k.id: k for k in kindergartens}
+    rows = [dict(row, kindergarten=by_id[row["seat"].bulletin.kindergarten_id])
+            for row in kindergarten_office.district_waiting_responses(session, district, now) if row["too_long"]]
     return sorted(rows, key=lambda row: (-row["waited"], row["since"]))
 
 
@@ -110,12 +110,11 @@ def held_back(session, district_id: int, kindergartens) -> list[dict]:
     ).all())
     if not open_bulletins:
         return []
-    rows = []
-    for kindergarten in kindergartens:
-        for places in kindergarten_office.group_places(session, kindergarten.id):
-            if places.group.id in open_bulletins and places.announceable > 0:
-                rows.append({"kindergarten": kindergarten, "group": places.group, "places": places,
-                             "bulletins": open_bulletins[places.group.id]})
+    by_id = {k.id: k for k in kindergartens}
+    rows = [{"kindergarten": by_id[places.group.kindergarten_id], "group": places.group, "places": places,
+             "bulletins": open_bulletins[places.group.id]}
+            for places in kindergarten_office.district_group_places(session, district_id)
+            if places.group.id in open_bulletins and places.announceable > 0]
     return sorted(rows, key=lambda row: (-row["places"].announceable, row["group"].id))
 
 
