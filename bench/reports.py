@@ -51,7 +51,7 @@ def contents(session, district_id: int) -> dict:
         "time-to-enrolment": f"{sum(row['enrolments'] for row in timing)} enrolments timed",
         "free-places": f"{len(places)} kindergartens, {sum(r['capacity'] for r in places)} places",
         "watch list": (f"late {len(found.late_responses)}, repeated {len(found.repeated)}, held back "
-                       f"{len(found.held_back)}, expiring {len(found.expiring)}, corrections {found.corrections_total}"),
+                       f"{len(found.held_back)}, expiring {found.expiring_total}, corrections {found.corrections_total}"),
     }
 
 

@@ -27,7 +27,7 @@ from .bulletins import OPEN
 WINDOW_DAYS = 90
 REPEATED = 3  # withdrawals or rejections in the window that make a pattern rather than an accident
 EXPIRY_DAYS = 30
-CORRECTIONS_SHOWN = 50
+SHOWN = 100  # rows a list shows (the soonest or newest); the count is always the whole
 WITHDRAWN = "bulletin.places_withdrawn"
 CORRECTION_MARK = '"correction":true'  # as it appears in the event's canonical JSON
 
@@ -47,6 +47,7 @@ class WatchList:
     held_back: list = field(default_factory=list)
     expiring: list = field(default_factory=list)
     corrections: list = field(default_factory=list)
+    expiring_total: int = 0
     corrections_total: int = 0
 
 
@@ -58,11 +59,11 @@ def kindergartens_of(session, district_id: int) -> list[Kindergarten]:
 def watch_list(session, district_id: int, now) -> WatchList:
     district = session.get(District, district_id)
     kindergartens = kindergartens_of(session, district_id)
-    corrections, total = manual_corrections(session, district, now)
+    corrections = manual_corrections(session, district, now)
+    expiring = expiring_claims(session, district, now)
     return WatchList(late_responses(session, district, kindergartens, now),
-                     repeated(session, district, kindergartens, now),
-                     held_back(session, district_id, kindergartens), expiring_claims(session, district, now),
-                     corrections, total)
+                     repeated(session, district, kindergartens, now), held_back(session, district_id, kindergartens),
+                     expiring[:SHOWN], corrections[:SHOWN], len(expiring), len(corrections))
 
 
 def late_responses(session, district, kindergartens, now) -> list[dict]:
@@ -131,9 +132,8 @@ def expiring_claims(session, district, now) -> list[PrivilegeClaim]:
     ))
 
 
-def manual_corrections(session, district, now) -> tuple[list[dict], int]:
-    """The district's corrections of the last WINDOW_DAYS days, newest first (at most
-    CORRECTIONS_SHOWN), with how many there were in all."""
+def manual_corrections(session, district, now) -> list[dict]:
+    """The district's corrections of the last WINDOW_DAYS days, newest first."""
     rows = session.scalars(
         select(AuditEvent).where(audit_window.since(session, now - timedelta(days=WINDOW_DAYS)),
                                  audit_window.of_district(district.code), AuditEvent.actor_role == "department",
@@ -141,6 +141,5 @@ def manual_corrections(session, district, now) -> tuple[list[dict], int]:
         .order_by(AuditEvent.seq.desc())
     ).all()
     found = [{"event": row, "data": json.loads(row.data)} for row in rows]
-    found = [row for row in found if row["data"].get("correction") is True]
-    return found[:CORRECTIONS_SHOWN], len(found)
+    return [row for row in found if row["data"].get("correction") is True]
 

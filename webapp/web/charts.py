@@ -2,11 +2,14 @@
 (the content security policy forbids inline styles), only SVG presentation attributes. A chart is
 an image with a title for screen readers; the table beside it carries the same figures."""
 from itertools import count
+from math import ceil
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 34, 46
+# Small enough that the text stays readable when a phone shrinks the chart to its width.
+WIDTH, HEIGHT = 400, 240
+LEFT, RIGHT, BOTTOM = 40, 6, 30
+LEGEND_ROW, CHAR = 16, 6.5  # a legend line's height; a rough width of one character at font size 11
 # Dark enough against white for the 3:1 contrast of graphical objects.
 PALETTE = ("#1f5fa8", "#c2571a", "#2e7d32", "#6a3d9a", "#8a6d00")
 INK, GRID = "#333333", "#d0d0d0"
@@ -30,19 +33,33 @@ def _number(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _legend(series) -> tuple[list[tuple[float, int, str]], int]:
+    """(x, row, name) of each legend entry, wrapped to the chart's width, and the number of rows."""
+    placed, x, row = [], LEFT, 0
+    for _s, (name, _vs) in enumerate(series):
+        width = 20 + CHAR * len(str(name))
+        if x > LEFT and x + width > WIDTH - RIGHT:
+            x, row = LEFT, row + 1
+        placed.append((x, row, str(name)))
+        x += width + 10
+    return placed, row + 1
+
+
 def bar_chart(title: str, labels: list[str], series: list[tuple[str, list]]) -> Markup:
     """Grouped vertical bars: one group per label, one bar per series (None draws nothing)."""
     chart_id = f"chart-{next(_ids)}"
+    legend, rows = _legend(series)
+    top_margin = 8 + rows * LEGEND_ROW + 10
     values = [v for _name, vs in series for v in vs if v is not None]
     top = _ceiling(max(values, default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - top_margin - BOTTOM
     slot = plot_w / max(len(labels), 1)
     bar = max(1.0, (slot * 0.8) / max(len(series), 1))
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}" '
              f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11">',
              f'<title id="{chart_id}">{escape(title)}</title>']
     for fraction in (0, 0.5, 1):
-        y = TOP + plot_h * (1 - fraction)
+        y = top_margin + plot_h * (1 - fraction)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">'
                      f'{_number(top * fraction if fraction else 0)}</text>')
@@ -52,18 +69,18 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list]]) -> 
                 continue
             height = plot_h * value / top
             x = LEFT + i * slot + slot * 0.1 + s * bar
-            parts.append(f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar:.1f}" '
+            parts.append(f'<rect x="{x:.1f}" y="{top_margin + plot_h - height:.1f}" width="{bar:.1f}" '
                          f'height="{height:.1f}" fill="{PALETTE[s % len(PALETTE)]}"/>')
-    every = max(1, round(len(labels) / 12))  # at most about twelve labels under the axis
+    widest = max((len(label) for label in labels), default=1) * CHAR + 6
+    every = max(1, ceil(widest / slot))  # labels that would overlap are thinned out
     for i, label in enumerate(labels):
         if i % every == 0:
             x = LEFT + i * slot + slot / 2
             parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
                          f'fill="{INK}">{escape(label)}</text>')
-    x = LEFT
-    for s, (name, _vs) in enumerate(series):
-        parts.append(f'<rect x="{x}" y="10" width="12" height="12" fill="{PALETTE[s % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 16}" y="20" fill="{INK}">{escape(name)}</text>')
-        x += 24 + 7 * len(str(name))
+    for s, (x, row, name) in enumerate(legend):
+        y = 8 + row * LEGEND_ROW
+        parts.append(f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{PALETTE[s % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{x + 16:.1f}" y="{y + 10}" fill="{INK}">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
