@@ -6,7 +6,8 @@ import statistics
 
 import pytest
 
-from webapp.services import applications, calendar, clock, invitations, privileges, referrals, reports
+from webapp.services import applications, audit, calendar, clock, invitations, privileges, referrals, reports
+from webapp.services.actors import SYSTEM
 
 from ..services.helpers import World, almaty
 from . import outsiders
@@ -217,3 +218,17 @@ def test_the_operator_reads_every_report(filled, department, path):
     if "csv" in path:  # the district's figures are there: some cell is not zero
         rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
         assert any(cell not in ("0", "") for row in rows[1:] for cell in row[1:]), rows
+
+
+def test_an_invitation_older_than_the_look_back_is_still_found(world):
+    """An enrolment whose invitation lies before the bulk read's look-back is paired one by one."""
+    application = world.submit()
+    world.commit()
+    invited_at, enrolled_at = almaty(2026, 5, 4, 10, 0), almaty(2026, 11, 20, 10, 0)
+    audit.record(world.session, "invitation.created", actor=SYSTEM, application=application, at=invited_at)
+    audit.record(world.session, "application.enrolled", actor=world.staff, application=application, at=enrolled_at)
+    world.commit()
+    assert enrolled_at - invited_at > reports.INVITATION_LOOKBACK
+    row = reports.time_to_enrolment(world.session, world.district.id, clock.now())[-1]
+    assert (row["enrolments"], row["median"]) == (
+        1, calendar.working_days_between(world.session, world.district, invited_at, enrolled_at))

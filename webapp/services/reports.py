@@ -5,9 +5,9 @@ applications (bench/reports.py):
 - ``queue_sizes``: waiting applications per locality × language × birth year, by tier — from the
   queue tally (``QueueCount``), which the services keep exact in every transaction;
 - ``monthly_movement``: invitations, responses, referrals, enrolments and stop-lists per month of the
-  last 12 (local months of the district) — from the audit chain, through its (action, seq) index;
+  last 12 (local months of the district) — from the audit chain's (action, at, application) index;
 - ``time_to_enrolment``: the median working days from the invitation to the enrolment, per month of
-  enrolment — from the same events, each enrolment paired with its application's last invitation;
+  enrolment — from the same index, each enrolment paired with its application's last invitation;
 - ``free_places``: capacity, enrolled, claimed, offered and free places per kindergarten — from the
   kindergarten office's own accounting of every place (``kindergarten_office.group_places``).
 """
@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..models import TIERS, AuditEvent, District, Kindergarten, Locality, QueueCount
-from . import audit_window, calendar, kindergarten_office
+from . import audit_window, calendar, clock, kindergarten_office
 
 MONTHS = 12
 # What the monthly report counts, by the audit actions that record it (services.invitations,
@@ -36,6 +36,9 @@ MOVEMENT = {
                    "referral.declined"),
 }
 INVITATION, ENROLMENT = "invitation.created", "application.enrolled"
+# An enrolment follows its invitation within weeks (3 working days to respond, 5 to sign, at most 30
+# days of extension); invitations this much older are looked up one by one.
+INVITATION_LOOKBACK = timedelta(days=120)
 
 
 @dataclass
@@ -83,29 +86,27 @@ def month_start_utc(district, month: date) -> datetime:
     return datetime(month.year, month.month, 1, tzinfo=ZoneInfo(district.timezone)).astimezone(timezone.utc)
 
 
-def _local_month(zone: ZoneInfo, hour_text: str) -> date:
-    """The local month of an hour of UTC given as 'YYYY-MM-DDTHH' (time zones move by whole hours)."""
-    moment = datetime.strptime(hour_text, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc).astimezone(zone)
-    return date(moment.year, moment.month, 1)
-
-
 def monthly_movement(session, district_id: int, now) -> list[dict]:
     """One row per month: {"month": date, "invitations": n, ...}, oldest first."""
     district = session.get(District, district_id)
     months = last_months(district, now)
-    action_kind = {action: kind for kind, actions in MOVEMENT.items() for action in actions}
-    hour = func.substr(AuditEvent.at, 1, 13)
-    counts = defaultdict(int)
-    zone = ZoneInfo(district.timezone)
-    # Counted per UTC hour in SQL (a few thousand groups at most), then put into local months here.
-    for action, hour_text, n in session.execute(
-        select(AuditEvent.action, hour, func.count())
-        .where(audit_window.since(session, month_start_utc(district, months[0]), *action_kind),
-               audit_window.of_district(district.code))
-        .group_by(AuditEvent.action, hour)
-    ):
-        counts[(_local_month(zone, hour_text), action_kind[action])] += n
-    return [{"month": month, **{kind: counts[(month, kind)] for kind in MOVEMENT}} for month in months]
+    kind_of = {action: kind for kind, actions in MOVEMENT.items() for action in actions}
+    following = date(months[-1].year + months[-1].month // 12, months[-1].month % 12 + 1, 1)
+    bounds = [clock.iso(month_start_utc(district, month)) for month in (*months, following)]
+    rows = []
+    # One count per month, by action: each a range of the (action, at, application) index, counted
+    # without reading an event (grouping the year by hour or by an expression is several times slower).
+    for month, start, end in zip(months, bounds, bounds[1:]):
+        row = dict.fromkeys(MOVEMENT, 0)
+        for action, n in session.execute(
+            select(AuditEvent.action, func.count())
+            .where(AuditEvent.action.in_(kind_of), AuditEvent.at >= start, AuditEvent.at < end,
+                   audit_window.of_district(district.code))
+            .group_by(AuditEvent.action)
+        ):
+            row[kind_of[action]] += n
+        rows.append({"month": month, **row})
+    return rows
 
 
 # --- time from invitation to enrolment ---------------------------------------------------------------
@@ -118,11 +119,25 @@ class WorkingDays:
         overrides = calendar.load_overrides(session, district.id, first, last)
         span = (first + timedelta(days=i) for i in range((last - first).days + 1))
         self.days = [day for day in span if calendar.is_working_day(day, overrides)]
-        self.district = district
 
-    def between(self, start: datetime, end: datetime) -> int:
-        first, last = calendar.local_date(self.district, start), calendar.local_date(self.district, end)
+    def between(self, first: date, last: date) -> int:
+        """Working days after the local day ``first`` up to and including ``last``."""
         return bisect_right(self.days, last) - bisect_right(self.days, first)
+
+
+class LocalDays:
+    """The district's local day of an audit time ('YYYY-MM-DDTHH:MM:SS.ffffffZ'), worked out once
+    per UTC hour (time zones move by whole hours): tens of thousands of events, a few thousand hours."""
+
+    def __init__(self, district):
+        self.zone, self.hours = ZoneInfo(district.timezone), {}
+
+    def __call__(self, at: str) -> date:
+        hour = at[:13]
+        if hour not in self.hours:
+            moment = datetime.fromisoformat(hour + ":00:00+00:00")
+            self.hours[hour] = moment.astimezone(self.zone).date()
+        return self.hours[hour]
 
 
 def time_to_enrolment(session, district_id: int, now) -> list[dict]:
@@ -130,29 +145,44 @@ def time_to_enrolment(session, district_id: int, now) -> list[dict]:
     invitation that led to them (the application's last invitation before the enrolment)."""
     district = session.get(District, district_id)
     months = last_months(district, now)
-    invitation = aliased(AuditEvent)
-    invited_at = (select(invitation.at).where(invitation.application == AuditEvent.application,
-                                              invitation.action == INVITATION, invitation.seq < AuditEvent.seq)
-                  .order_by(invitation.seq.desc()).limit(1).correlate(AuditEvent).scalar_subquery())
-    pairs = [(_parse(invited), _parse(enrolled)) for enrolled, invited in session.execute(
-        select(AuditEvent.at, invited_at)
-        .where(audit_window.since(session, month_start_utc(district, months[0]), ENROLMENT),
-               audit_window.of_district(district.code))
-    ) if invited is not None]
+    start = month_start_utc(district, months[0])
+    enrolments = _events(session, district, ENROLMENT, start, now)
+    invited = defaultdict(list)  # application → its invitations' times, in order
+    for number, at in _events(session, district, INVITATION, start - INVITATION_LOOKBACK, now):
+        invited[number].append(at)
+    pairs = []
+    for number, enrolled in enrolments:
+        earlier = bisect_right(invited[number], enrolled)  # invitations at or before the enrolment
+        last = invited[number][earlier - 1] if earlier else _last_invitation(session, number, enrolled)
+        if last is not None:
+            pairs.append((last, enrolled))
     waits = defaultdict(list)
     if pairs:
-        days = WorkingDays(session, district, min(calendar.local_date(district, p[0]) for p in pairs),
-                           calendar.local_date(district, now))
-        for invited, enrolled in pairs:
-            local = calendar.local_date(district, enrolled)
-            waits[date(local.year, local.month, 1)].append(days.between(invited, enrolled))
+        local_day = LocalDays(district)
+        days = WorkingDays(session, district, min(local_day(p[0]) for p in pairs), calendar.local_date(district, now))
+        for invited_at, enrolled_at in pairs:
+            first, last = local_day(invited_at), local_day(enrolled_at)
+            waits[date(last.year, last.month, 1)].append(days.between(first, last))
     return [{"month": month, "enrolments": len(waits[month]),
              "median": statistics.median(waits[month]) if waits[month] else None,
              "longest": max(waits[month]) if waits[month] else None} for month in months]
 
 
-def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+def _events(session, district, action: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
+    """(application number, at) of the district's events of one action from ``since`` up to
+    ``until``, in time order: read from the (action, at, application) index alone."""
+    return session.execute(
+        select(AuditEvent.application, AuditEvent.at)
+        .where(audit_window.since(session, since, action), AuditEvent.at <= clock.iso(until),
+               audit_window.of_district(district.code))
+        .order_by(AuditEvent.at)
+    ).all()
+
+
+def _last_invitation(session, number: str, before: str) -> str | None:
+    """The rare invitation older than the look-back: one application's events, by its own index."""
+    return session.scalar(select(func.max(AuditEvent.at)).where(
+        AuditEvent.application == number, AuditEvent.action == INVITATION, AuditEvent.at <= before))
 
 
 # --- free places -------------------------------------------------------------------------------------
