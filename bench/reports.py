@@ -78,6 +78,7 @@ def append_year_of_movement(session, flows: int, seed: int = 11) -> datetime:
     start = clock.now()
     head = audit.head(session)
     if head.at > clock.iso(start + timedelta(days=1)):  # appended by an earlier run: read it again
+        _analyze(session)
         return start + timedelta(days=365)
     district = session.scalars(select(District).where(District.code == "GM")).one()
     numbers = list(session.scalars(select(Application.number).where(Application.district_id == district.id)
@@ -105,7 +106,20 @@ def append_year_of_movement(session, flows: int, seed: int = 11) -> datetime:
         prev = row.hash
         session.add(row)
     session.commit()
+    _analyze(session)  # as after the seeding (and as autovacuum would): the planner sees the new year
     return start + timedelta(days=365)
+
+
+def _analyze(session) -> None:
+    from sqlalchemy import text
+
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE audit_event"))
+    else:
+        session.execute(text("ANALYZE"))
+        session.commit()
 
 
 def run(url: str, samples: int = 20, year_of_movement: int = 0) -> dict:

@@ -146,37 +146,43 @@ def time_to_enrolment(session, district_id: int, now) -> list[dict]:
     district = session.get(District, district_id)
     months = last_months(district, now)
     start = month_start_utc(district, months[0])
-    enrolments = _events(session, district, ENROLMENT, start, now)
+    enrolments = _of_action(session, district, ENROLMENT, start, now)
     invited = defaultdict(list)  # application → its invitations' times, in order
-    for number, at in _events(session, district, INVITATION, start - INVITATION_LOOKBACK, now):
+    for number, at in _read(session, _of_action(session, district, INVITATION, start - INVITATION_LOOKBACK, now)):
         invited[number].append(at)
+    local_day = LocalDays(district)
     pairs = []
-    for number, enrolled in enrolments:
-        earlier = bisect_right(invited[number], enrolled)  # invitations at or before the enrolment
-        last = invited[number][earlier - 1] if earlier else _last_invitation(session, number, enrolled)
+    for number, enrolled_at in _read(session, enrolments):
+        earlier = bisect_right(invited[number], enrolled_at)  # invitations at or before the enrolment
+        last = invited[number][earlier - 1] if earlier else _last_invitation(session, number, enrolled_at)
         if last is not None:
-            pairs.append((last, enrolled))
+            pairs.append((local_day(last), local_day(enrolled_at)))
     waits = defaultdict(list)
     if pairs:
-        local_day = LocalDays(district)
-        days = WorkingDays(session, district, min(local_day(p[0]) for p in pairs), calendar.local_date(district, now))
-        for invited_at, enrolled_at in pairs:
-            first, last = local_day(invited_at), local_day(enrolled_at)
+        days = WorkingDays(session, district, min(p[0] for p in pairs), calendar.local_date(district, now))
+        for first, last in pairs:
             waits[date(last.year, last.month, 1)].append(days.between(first, last))
     return [{"month": month, "enrolments": len(waits[month]),
              "median": statistics.median(waits[month]) if waits[month] else None,
              "longest": max(waits[month]) if waits[month] else None} for month in months]
 
 
-def _events(session, district, action: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
-    """(application number, at) of the district's events of one action from ``since`` up to
-    ``until``, in time order: read from the (action, at, application) index alone."""
-    return session.execute(
-        select(AuditEvent.application, AuditEvent.at)
-        .where(audit_window.since(session, since, action), AuditEvent.at <= clock.iso(until),
-               audit_window.of_district(district.code))
-        .order_by(AuditEvent.at)
-    ).all()
+AT_LENGTH = len("2026-11-25T04:00:00.000000Z")  # every audit time has this form (clock.iso)
+
+
+def _of_action(session, district, action: str, since: datetime, until: datetime) -> list:
+    """The district's events of one action from ``since`` up to ``until``: conditions that the
+    (action, at, application) index answers alone."""
+    return [audit_window.since(session, since, action), AuditEvent.at <= clock.iso(until),
+            audit_window.of_district(district.code)]
+
+
+def _read(session, conditions) -> list[tuple[str, str]]:
+    """(application number, at) of the events, in time order. Each comes back as one text, time
+    then number: tens of thousands of one-column rows are several times cheaper to build."""
+    texts = session.scalars(select(AuditEvent.at + AuditEvent.application).where(*conditions)
+                            .order_by(AuditEvent.at))
+    return [(text[AT_LENGTH:], text[:AT_LENGTH]) for text in texts]
 
 
 def _last_invitation(session, number: str, before: str) -> str | None:
