@@ -54,18 +54,29 @@ def kindergarten_of(session, actor) -> Kindergarten:
 
 
 def group_places(session, kindergarten_id: int) -> list[GroupPlaces]:
-    groups = session.scalars(select(Group).where(Group.kindergarten_id == kindergarten_id)
+    return _group_places(session, Group.kindergarten_id == kindergarten_id,
+                         Bulletin.kindergarten_id == kindergarten_id)
+
+
+def district_group_places(session, district_id: int) -> list[GroupPlaces]:
+    """``group_places`` of every kindergarten of a district at once (the department's reports)."""
+    in_district = Group.kindergarten_id.in_(select(Kindergarten.id).where(Kindergarten.district_id == district_id))
+    return _group_places(session, in_district, Bulletin.district_id == district_id)
+
+
+def _group_places(session, groups_where, bulletins_where) -> list[GroupPlaces]:
+    groups = session.scalars(select(Group).where(groups_where)
                              .order_by(Group.birth_year.desc(), Group.name)).all()
     by_state = {}
     for group_id, state, n in session.execute(
         select(Bulletin.group_id, Seat.state, func.count()).join(Bulletin, Bulletin.id == Seat.bulletin_id)
-        .where(Bulletin.kindergarten_id == kindergarten_id, Seat.state.in_(LIVE))
+        .where(bulletins_where, Seat.state.in_(LIVE))
         .group_by(Bulletin.group_id, Seat.state)
     ):
         by_state[(group_id, state)] = n
     offered = dict(session.execute(
         select(Bulletin.group_id, func.sum(Bulletin.places - Bulletin.claimed))
-        .where(Bulletin.kindergarten_id == kindergarten_id, Bulletin.status.in_(OPEN))
+        .where(bulletins_where, Bulletin.status.in_(OPEN))
         .group_by(Bulletin.group_id)
     ).all())
     return [GroupPlaces(g, g.enrolled, by_state.get((g.id, "reserved"), 0), by_state.get((g.id, "held"), 0),
@@ -125,12 +136,21 @@ def distribution_pending(found: Bulletin, seats: list, now) -> bool:
 
 def waiting_responses(session, kindergarten: Kindergarten, now) -> list[dict]:
     """Responses (held seats) waiting for activation, oldest first, with the working days waited."""
+    return _waiting_responses(session, kindergarten.district, Bulletin.kindergarten_id == kindergarten.id, now)
+
+
+def district_waiting_responses(session, district, now) -> list[dict]:
+    """``waiting_responses`` of every kindergarten of a district at once (the department's watch list)."""
+    return _waiting_responses(session, district, Bulletin.district_id == district.id, now)
+
+
+def _waiting_responses(session, district, where, now) -> list[dict]:
     held = session.scalars(
-        _seats_of(kindergarten.id, "held").order_by(Seat.updated_at, Seat.id)
+        _seats_in("held").where(where).order_by(Seat.updated_at, Seat.id)
     ).unique().all()
     rows = []
     for seat in held:
-        waited = calendar.working_days_between(session, kindergarten.district, seat.updated_at, now)
+        waited = calendar.working_days_between(session, district, seat.updated_at, now)
         rows.append({"seat": seat, "application": seat.application, "child": seat.application.child,
                      "group": seat.bulletin.group, "since": seat.updated_at, "waited": waited,
                      "too_long": waited > WAITED_TOO_LONG})
@@ -187,10 +207,14 @@ def application_card(session, actor, application_id: int, now) -> dict:
 
 
 def _seats_of(kindergarten_id: int, state: str):
+    return _seats_in(state).where(Bulletin.kindergarten_id == kindergarten_id)
+
+
+def _seats_in(state: str):
     return (select(Seat).join(Bulletin, Bulletin.id == Seat.bulletin_id)
             .options(joinedload(Seat.application).joinedload(Application.child).joinedload(Child.parent),
                      joinedload(Seat.bulletin).joinedload(Bulletin.group), joinedload(Seat.referral))
-            .where(Bulletin.kindergarten_id == kindergarten_id, Seat.state == state))
+            .where(Seat.state == state))
 
 
 def referral_of(session, actor, application_id: int) -> Referral:

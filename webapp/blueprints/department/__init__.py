@@ -7,6 +7,6 @@ from flask import Blueprint
 bp = Blueprint("department", __name__)
 
 from . import (  # noqa: E402,F401 - the access check and the views, registered on bp
-    access, calendar, claim_views, correction_views, duplicates, event_views, places, policy, routes, simulator,
-    staff_accounts,
+    access, calendar, claim_views, correction_views, duplicates, event_views, places, policy, reports, routes,
+    simulator, staff_accounts, watch,
 )
