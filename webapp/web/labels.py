@@ -70,6 +70,18 @@ ACTIONS = {
     "locality.reactivated": _l("Locality reactivated"),
     "child_dispute.opened": _l("A child registered by a second account"),
     "child_dispute.resolved": _l("Child on two accounts: decided by the department"),
+    "calendar.override_added": _l("Calendar: the department changed a day"),
+    "calendar.override_removed": _l("Calendar: the department's change of a day removed"),
+    "district.policy_changed": _l("The district's policy changed"),
+    "district.created": _l("District created"),
+    "district.changed": _l("District changed"),
+    "policy.simulation_started": _l("Policy simulation started"),
+    "account.created": _l("Office account created"),
+    "account.blocked": _l("Office account blocked"),
+    "account.unblocked": _l("Office account unblocked"),
+    "account.password_reset_sent": _l("Office account: password code sent"),
+    "settings.changed": _l("System settings changed"),
+    "notification.resent": _l("Message sent again"),
 }
 
 
