@@ -195,3 +195,42 @@ def test_the_migration_salts_every_digest_and_rebuilds_the_chain_with_its_checkp
     # Nothing of the old, guessable digests is left in the public feed.
     public = json.dumps([audit.public_record(row) for row in rows])
     assert not any(before["private_digest"] in public for before in old)
+
+
+BEFORE_OFFICES = "5f6a7b8c9d0e"  # the head before the department's office (issue 11)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def test_a_database_with_rows_upgrades_and_keeps_them(kind, tmp_path, keep_logging):
+    """Upgrading a district that already holds kindergartens: the new columns arrive with their
+    defaults and nothing referenced by a foreign key is lost (SQLite copies a table in some batch
+    migrations, which rows pointing at it would otherwise refuse)."""
+    with _database(kind, tmp_path, "rows") as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret", "TESTING": True,
+                          "REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://", "INLINE_SWEEP_INTERVAL": 0})
+        with app.app_context():
+            try:
+                upgrade(directory=MIGRATIONS, revision=BEFORE_OFFICES)
+                with db.engine.begin() as connection:
+                    for statement in (
+                        "INSERT INTO district (id, code, name_kk, name_ru, name_en, timezone, priority_ratio, max_age)"
+                        " VALUES (1, 'GM', 'А', 'А', 'A', 'Asia/Almaty', 3, 6)",
+                        "INSERT INTO locality (id, district_id, name_kk, name_ru, name_en) VALUES (1, 1, 'Б', 'Б', 'B')",
+                        "INSERT INTO kindergarten (id, district_id, locality_id, name_kk, name_ru, name_en, address,"
+                        " phone, languages, ownership, working_hours, equipment, programmes, description_kk,"
+                        " description_ru, description_en) VALUES (1, 1, 1, 'В', 'В', 'V', '', '', 'kk', 'state', '',"
+                        " '', '', '', '', '')",
+                        "INSERT INTO kindergarten_group (id, kindergarten_id, name, birth_year, language, capacity,"
+                        " enrolled) VALUES (1, 1, 'Г', 2022, 'kk', 25, 3)",
+                    ):
+                        connection.execute(text(statement))
+                upgrade(directory=MIGRATIONS)
+                with db.engine.connect() as connection:
+                    rows = connection.execute(text(
+                        "SELECT g.enrolled, g.active, k.active, l.active, d.respond_working_days, d.max_preferences"
+                        " FROM kindergarten_group g JOIN kindergarten k ON k.id = g.kindergarten_id"
+                        " JOIN locality l ON l.id = k.locality_id JOIN district d ON d.id = l.district_id")).all()
+                assert [tuple(row) for row in rows] == [(3, True, True, True, 3, 4)]
+            finally:
+                db.session.remove()
+                db.engine.dispose()

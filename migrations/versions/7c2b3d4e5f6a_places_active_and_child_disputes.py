@@ -23,7 +23,9 @@ TABLES = ('locality', 'kindergarten', 'kindergarten_group')
 def upgrade():
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False))
+            # A constant default: SQLite then adds the column in place instead of copying the table (which
+            # the foreign keys pointing at it would refuse once it holds rows).
+            batch_op.add_column(sa.Column('active', sa.Boolean(), server_default='1', nullable=False))
     op.create_table(
         'child_dispute',
         sa.Column('id', sa.Integer(), nullable=False),
