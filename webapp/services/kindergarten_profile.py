@@ -15,6 +15,7 @@ def profile(session, kindergarten_id: int, language: str) -> dict:
         phone=found.phone,
         working_hours=found.working_hours,
         ownership=found.ownership,
+        closed=not found.active,  # deactivated by the department; old histories still link here
         equipment=_split(found.equipment, ","),
         programmes=_split(found.programmes, ";"),
         description=found.description_in(language),
