@@ -69,9 +69,20 @@ def _open_of(session, child_id: int, claimant_id: int) -> ChildDispute | None:
 
 # --- the department's list -------------------------------------------------------------------------
 
-def open_disputes(session, actor) -> list[dict]:
+def deciding_district(actor) -> int | None:
+    """Whose disputes the actor decides: a department its district's; the administration those no
+    district could be found for (the child and both accounts have no application yet)."""
+    if actor.role == "admin":
+        return None
     require_department(actor, actor.district_id)
-    rows = session.scalars(select(ChildDispute).where(ChildDispute.district_id == actor.district_id,
+    return actor.district_id
+
+
+def open_disputes(session, actor) -> list[dict]:
+    district_id = deciding_district(actor)
+    rows = session.scalars(select(ChildDispute).where(ChildDispute.district_id.is_(district_id)
+                                                      if district_id is None else
+                                                      ChildDispute.district_id == district_id,
                                                       ChildDispute.resolved_at.is_(None))
                            .order_by(ChildDispute.created_at, ChildDispute.id)).all()
     return [_card(session, row) for row in rows]
@@ -95,11 +106,11 @@ def mask_phone(phone: str) -> str:
 # --- deciding --------------------------------------------------------------------------------------
 
 def open_in_district(session, actor, dispute_id: int) -> ChildDispute:
-    """The district's dispute, still open: else NotFound (another district's) or WrongState."""
+    """The actor's dispute (``deciding_district``), still open: else NotFound (someone else's) or
+    WrongState."""
     dispute = session.get(ChildDispute, dispute_id)
-    if dispute is None or dispute.district_id is None or dispute.district_id != actor.district_id:
+    if dispute is None or dispute.district_id != deciding_district(actor):
         raise NotFound()
-    require_department(actor, dispute.district_id)
     if dispute.resolved_at is not None:
         raise WrongState(_l("This dispute has already been decided."))
     return dispute

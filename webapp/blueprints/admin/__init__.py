@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import access, districts, failures, routes, settings  # noqa: E402,F401 - the access check and the views, registered on bp
+from . import access, districts, duplicates, failures, routes, settings  # noqa: E402,F401 - the access check and the views, registered on bp

@@ -30,18 +30,27 @@ class DecisionForm(FlaskForm):
 
 @bp.get("/duplicates")
 def list_duplicates():
-    return _page({}, 200)
+    return dispute_page(DEPARTMENT, {}, 200)
 
 
 @bp.post("/duplicates/<int:dispute_id>")
 def resolve_duplicate(dispute_id: int):
+    return decide(DEPARTMENT, dispute_id)
+
+
+# The same pages serve the administration, for the disputes no district could be found for.
+DEPARTMENT = {"blueprint": "department", "layout": "department/_layout.html"}
+
+
+def decide(office: dict, dispute_id: int):
+    back = url_for(f"{office['blueprint']}.list_duplicates")
     form = DecisionForm()
     try:
-        disputes.open_in_district(db.session, actor(), dispute_id)  # 404 for another district's
+        disputes.open_in_district(db.session, actor(), dispute_id)  # 404 for someone else's
     except DomainError as error:
         if error.http_status == 404:
             raise
-        return refused(str(error), url_for("department.list_duplicates"), 409)
+        return refused(str(error), back, 409)
     if form.validate_on_submit():
         try:
             decided = disputes.resolve(db.session, actor(), dispute_id, form.resolution.data, form.reason.data,
@@ -53,19 +62,21 @@ def resolve_duplicate(dispute_id: int):
             db.session.rollback()
             if error.http_status == 404:
                 raise
-            return refused(str(error), url_for("department.list_duplicates"), 409)
+            return refused(str(error), back, 409)
         else:
             tasks.commit(db.session)
             flash(_("The child has been moved to the account that asked. Both accounts have been told.")
                   if decided.resolution == "moved" else
                   _("The child stays with the current account. Both accounts have been told."))
-            return redirect(url_for("department.list_duplicates"), 303)
-    return _page({dispute_id: form}, 422)
+            return redirect(back, 303)
+    return dispute_page(office, {dispute_id: form}, 422)
 
 
-def _page(forms: dict, status: int):
+def dispute_page(office: dict, forms: dict, status: int):
     cards = disputes.open_disputes(db.session, actor())
     for card in cards:
         dispute_id = card["dispute"].id
         card["form"] = forms.get(dispute_id) or DecisionForm(formdata=None)
-    return render_template("department/duplicates.html", cards=cards, mask_phone=disputes.mask_phone), status
+    return render_template("department/duplicates.html", cards=cards, mask_phone=disputes.mask_phone,
+                           layout=office["layout"], resolve_endpoint=f"{office['blueprint']}.resolve_duplicate"
+                           ), status
