@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from webapp import demo
 from webapp.models import Application, Child, Kindergarten, Referral
-from webapp.services import audit, clock, queue
+from webapp.services import clock, queue
 from webapp.services.queue import Segment
 
 from ..conftest import DEFAULT_NOW
@@ -29,8 +29,6 @@ class District:
     iin: str  # its child's IIN
     referral_number: str
     referral_token: str
-    audit_head_seq: int
-    audit_head_hash: str
 
     def queue_query(self, **extra) -> str:
         return urlencode({"locality": self.segment.locality_id, "language": self.segment.language,
@@ -81,5 +79,4 @@ def describe(session) -> District:
         segment=segment, number=application.number, position=position,
         iin=session.scalar(select(Child.iin).where(Child.id == application.child_id)),
         referral_number=referral.number, referral_token=referral.token,
-        audit_head_seq=audit.head(session).seq, audit_head_hash=audit.head(session).hash,
     )
