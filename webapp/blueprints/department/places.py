@@ -226,4 +226,5 @@ def _switch(service, object_id: int, active: bool, done: str, back: str):
 
 
 def refused(message: str, back: str, status: int):
-    return render_template("department/refused.html", message=message, back=back), status
+    return render_template("errors/refused.html", layout="department/_layout.html", message=message,
+                           back=back), status
