@@ -6,7 +6,10 @@
 - ``page`` (JavaScript on) and ``page_without_js`` — a fresh browser context each, 360×740 like a
   cheap phone.
 - ``serious_violations(page)`` — axe-core's serious and critical findings; ``screenshot(page, name)``
-  — a full-page PNG in tests/e2e/screens/ to look at.
+  — a full-page PNG in tests/e2e/screens/ to look at; ``check_page(page, url, screen)`` — both, and
+  that the page fits the phone with a clean console.
+- ``in_app(site, work)`` — ``work(session)`` on the live server's database.
+- ``log_in_as(page, role, language)`` — the demo district's account for that role.
 
 Without Playwright or Chromium the browser tests skip (a failure under KEZEK_STRICT_TESTS=1).
 Chromium is found at $KEZEK_CHROMIUM, else /usr/bin/chromium (``apt-get install chromium``).
@@ -22,6 +25,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from webapp import create_app
+from webapp.demo.district import ACCOUNTS
 from webapp.extensions import db
 from webapp.services import clock
 
@@ -212,3 +216,36 @@ def screenshot(page, name: str) -> Path:
     path = SCREENS / name
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in_as(page, role: str, language: str = "ru") -> None:
+    """Log in with the demo district's account for ``role`` (``webapp.demo.district.ACCOUNTS``)."""
+    phone, password = ACCOUNTS[role]
+    page.goto(f"/account/log-in?lang={language}")
+    page.fill("[name=phone]", phone)
+    page.fill("[name=password]", password)
+    with page.expect_navigation():
+        page.locator("form [type=submit]").last.click()
+
+
+def check_page(page, url: str, screen: str, problems: list[str] | None = None) -> None:
+    """The page as it is now fits the phone without sideways scrolling, is saved as ``screen`` in
+    tests/e2e/screens/, has no serious axe findings and no errors in the browser console
+    (``problems``, else the page's own)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
+    screenshot(page, screen)
+    violations = serious_violations(page)
+    assert not violations, f"{url}:\n{describe_violations(violations)}"
+    problems = page.problems if problems is None else problems
+    assert not problems, f"{url}: errors in the browser console: {problems}"
+
+
+def in_app(site, work):
+    """``work(session)`` inside the live server's app, at the suite's fixed time."""
+    with site.app.app_context():
+        clock.set(DEFAULT_NOW)
+        try:
+            return work(db.session)
+        finally:
+            db.session.remove()

@@ -5,32 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from webapp.demo.district import ACCOUNTS
-from webapp.extensions import db
 from webapp.models import District, Notification, User
 from webapp.services import clock
 
-from ..conftest import DEFAULT_NOW
-from .conftest import PHONE, describe_violations, screenshot, serious_violations
+from .conftest import check_page, in_app, log_in_as
 
 LANGUAGES = ["kk", "ru"]
-
-
-def _log_in(page, who: str, language: str):
-    phone, password = ACCOUNTS[who]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
-
-
-def _in_app(site, work):
-    with site.app.app_context():
-        clock.set(DEFAULT_NOW)
-        try:
-            return work(db.session)
-        finally:
-            db.session.remove()
 
 
 def _ids(session):
@@ -56,20 +36,15 @@ def _check(page, url: str, language: str, name: str):
 def _looks_right(page, url: str, language: str, name: str):
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator("h1").count() == 1, url
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
-    screenshot(page, f"admin-{language}-{name}.png")
-    violations = serious_violations(page)
-    assert not violations, f"{url}:\n{describe_violations(violations)}"
     # A form sent wrong is answered 422 on purpose; the browser logs that status, nothing else may show.
     problems = [p for p in page.problems if "status of 422" not in p or "(422)" not in url]
-    assert not problems, f"{url}: errors in the browser console: {problems}"
+    check_page(page, url, f"admin-{language}-{name}.png", problems)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_administration_page_is_accessible(site, page, language):
-    district_id, _ = _in_app(site, _ids)
-    _log_in(page, "admin", language)
+    district_id, _ = in_app(site, _ids)
+    log_in_as(page, "admin", language)
     pages = {"front": "/admin", "districts": "/admin/districts", "district": f"/admin/districts/{district_id}",
              "settings": "/admin/settings", "failures": "/admin/failures"}
     for name, url in pages.items():
@@ -89,10 +64,10 @@ def test_every_administration_page_is_accessible(site, page, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_staff_accounts_page_is_accessible(site, page, language):
-    _, kindergarten_id = _in_app(site, _ids)
+    _, kindergarten_id = in_app(site, _ids)
     # Where the new account's holder goes with the code (the form for a code in hand is new there).
     _check(page, "/account/password/forgot", language, "password-forgot")
-    _log_in(page, "department", language)
+    log_in_as(page, "department", language)
     url = f"/department/kindergartens/{kindergarten_id}/staff"
     _check(page, url, language, "staff-accounts")
     assert page.locator("table.accounts tbody tr").count() >= 1  # the demo clerk

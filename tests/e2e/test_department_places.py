@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from webapp.demo.district import ACCOUNTS
-from webapp.extensions import db
 from webapp.models import Child, ChildDispute, Group, Kindergarten, Locality, User
 from webapp.services import children, clock, tasks, users
 
-from ..conftest import DEFAULT_NOW, PG_URL
-from .conftest import BACKENDS, PHONE, _page, _Sites, describe_violations, screenshot, serious_violations
+from ..conftest import PG_URL
+from .conftest import BACKENDS, _Sites, _page, check_page, in_app, log_in_as, screenshot
 
 LANGUAGES = ["kk", "ru"]
 
@@ -41,24 +40,6 @@ def tab(browser, own_site):
     context.close()
 
 
-def _in_app(site, work):
-    with site.app.app_context():
-        clock.set(DEFAULT_NOW)
-        try:
-            return work(db.session)
-        finally:
-            db.session.remove()
-
-
-def _log_in(page, language):
-    phone, password = ACCOUNTS["department"]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
-
-
 def _submit(page):
     with page.expect_navigation():
         page.locator("main form.panel button[type=submit]").click()
@@ -67,12 +48,12 @@ def _submit(page):
 @pytest.mark.parametrize("own_site", BACKENDS, indirect=True)
 def test_the_department_opens_a_kindergarten_and_the_public_sees_it(own_site, tab):
     page = tab
-    _log_in(page, "ru")
+    log_in_as(page, "department", "ru")
     page.goto("/department/localities/new")
     page.fill("[name=name_kk]", "Жаңатұрмыс")
     page.fill("[name=name_ru]", "Жанатурмыс")
     _submit(page)
-    locality_id = _in_app(own_site, lambda s: s.scalar(select(Locality.id).where(Locality.name_kk == "Жаңатұрмыс")))
+    locality_id = in_app(own_site, lambda s: s.scalar(select(Locality.id).where(Locality.name_kk == "Жаңатұрмыс")))
     assert locality_id is not None
 
     page.goto("/department/kindergartens/new")
@@ -105,7 +86,7 @@ def test_the_department_opens_a_kindergarten_and_the_public_sees_it(own_site, ta
     page.goto(f"/department/kindergartens/{kindergarten_id}")
     with page.expect_navigation():
         page.locator(f"form[action$='/kindergartens/{kindergarten_id}/deactivate'] button").click()
-    assert _in_app(own_site, lambda s: s.get(Kindergarten, kindergarten_id).active) is False
+    assert in_app(own_site, lambda s: s.get(Kindergarten, kindergarten_id).active) is False
     public.goto(f"/kindergartens?lang=ru&locality={locality_id}")
     assert "Ясли-сад Шугыла" not in public.locator("main").inner_text()
     public.close()
@@ -137,19 +118,14 @@ def _a_dispute(session):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_is_accessible(own_site, tab, language):
-    urls = _in_app(own_site, _a_dispute)
+    urls = in_app(own_site, _a_dispute)
     page = tab
-    _log_in(page, language)
+    log_in_as(page, "department", language)
     for name, url in urls.items():
         response = page.goto(f"{url}?lang={language}")
         assert response.status == 200, url
         assert page.locator("html").get_attribute("lang") == language
         assert page.locator("h1").count() == 1, url
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
-        screenshot(page, f"department-places-{language}-{name}.png")
-        violations = serious_violations(page)
-        assert not violations, f"{url}:\n{describe_violations(violations)}"
-        assert not page.problems, f"{url}: errors in the browser console: {page.problems}"
+        check_page(page, url, f"department-places-{language}-{name}.png")
         if name == "duplicates":
             assert page.locator("section.dispute").count() >= 1, "the demo dispute is listed"

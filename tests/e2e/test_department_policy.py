@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 
 from webapp.demo.district import ACCOUNTS
-from webapp.extensions import db
 from webapp.models import Application, Child, District, Kindergarten, Seat, User
 from webapp.services import (
     applications, bulletins, children, clock, iin, invitations, kindergarten_office, privileges, queue, tasks, users,
@@ -24,7 +23,7 @@ from webapp.services.actors import Actor
 from webapp.services.queue import Segment
 
 from ..conftest import DEFAULT_NOW, PG_URL
-from .conftest import BACKENDS, PHONE, _page, _Sites, describe_violations, screenshot, serious_violations
+from .conftest import BACKENDS, _Sites, _page, check_page, in_app, log_in_as, screenshot, serious_violations
 
 LANGUAGES = ["kk", "ru"]
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -51,24 +50,6 @@ def tab(browser, own_site):
     context, page = _page(browser, own_site, javascript=True)
     yield page
     context.close()
-
-
-def _log_in(page, language="ru"):
-    phone, password = ACCOUNTS["department"]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
-
-
-def _in_app(site, work):
-    with site.app.app_context():
-        clock.set(DEFAULT_NOW)
-        try:
-            return work(db.session)
-        finally:
-            db.session.remove()
 
 
 def _end_of(day: date) -> datetime:
@@ -110,7 +91,7 @@ def _someone_accepts(session, segment, kindergarten_id) -> bool:
 
 @pytest.mark.parametrize("own_site", BACKENDS, indirect=True)
 def test_a_calendar_override_moves_a_new_invitations_deadline(own_site, tab):
-    _log_in(tab, "ru")
+    log_in_as(tab, "department", "ru")
     tab.goto("/department/calendar?year=2026")
     tab.fill("[name=day]", THURSDAY.isoformat())
     tab.check("input[name=working][value=day_off]")
@@ -121,7 +102,7 @@ def test_a_calendar_override_moves_a_new_invitations_deadline(own_site, tab):
     assert tab.locator("table.rows", has_text="Постановление Правительства РК №999").count() == 1
     screenshot(tab, "department-calendar-after-override.png")
 
-    number, deadline = _in_app(own_site, _publish_where_someone_waits)
+    number, deadline = in_app(own_site, _publish_where_someone_waits)
     # Invited on Wednesday 25 November; Thursday is now a day off: Friday 27, Monday 30, Tuesday
     # 1 December (without the override it would be Monday 30 November).
     assert deadline == _end_of(date(2026, 12, 1)), (number, deadline)
@@ -133,7 +114,7 @@ def test_a_calendar_override_moves_a_new_invitations_deadline(own_site, tab):
     with tab.expect_navigation():
         tab.locator("form[action*='/calendar/overrides/'] button").first.click()
     assert tab.locator("table.rows").count() == 0
-    _, deadline = _in_app(own_site, _publish_where_someone_waits)
+    _, deadline = in_app(own_site, _publish_where_someone_waits)
     assert deadline == _end_of(date(2026, 11, 30))
 
 
@@ -200,13 +181,13 @@ def _by_the_formula(tiers: dict, k: int) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("own_site", BACKENDS, indirect=True)
 def test_a_new_ratio_reorders_the_public_queue(own_site, tab):
-    segment, k_before = _in_app(own_site, _segment_where_k_matters)
-    tiers = _in_app(own_site, lambda s: _tiers_in_submission_order(s, segment))
+    segment, k_before = in_app(own_site, _segment_where_k_matters)
+    tiers = in_app(own_site, lambda s: _tiers_in_submission_order(s, segment))
     assert _public_queue(own_site, segment) == _by_the_formula(tiers, k_before)
     k_after = 1 if k_before != 1 else 2
     assert _by_the_formula(tiers, k_after) != _by_the_formula(tiers, k_before), "k must move somebody here"
 
-    _log_in(tab, "kk")
+    log_in_as(tab, "department", "kk")
     tab.goto("/department/policy")
     tab.fill("[name=priority_ratio]", str(k_after))
     tab.fill("[name=reason]", "Аудан әкімдігінің шешімі")
@@ -216,9 +197,9 @@ def test_a_new_ratio_reorders_the_public_queue(own_site, tab):
     assert tab.locator("table.rows", has_text="Аудан әкімдігінің шешімі").count() == 1
     screenshot(tab, "department-policy-after-change.png")
 
-    assert _in_app(own_site, lambda s: s.get(District, s.scalar(select(User.district_id).where(
+    assert in_app(own_site, lambda s: s.get(District, s.scalar(select(User.district_id).where(
         User.phone == ACCOUNTS["department"][0]))).priority_ratio) == k_after
-    tiers = _in_app(own_site, lambda s: _tiers_in_submission_order(s, segment))  # distribution may invite
+    tiers = in_app(own_site, lambda s: _tiers_in_submission_order(s, segment))  # distribution may invite
     assert _public_queue(own_site, segment) == _by_the_formula(tiers, k_after)
     assert re.search(rf"k = {k_after}\b", urlopen(f"{own_site.url}/transparency?lang=en").read().decode())
 
@@ -227,18 +208,13 @@ def test_a_new_ratio_reorders_the_public_queue(own_site, tab):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_policy_and_calendar_pages_are_accessible(own_site, tab, language):
-    _log_in(tab, language)
+    log_in_as(tab, "department", language)
     for name, url in {"policy": "/department/policy", "calendar": "/department/calendar?year=2026"}.items():
         response = tab.goto(f"{url}{'&' if '?' in url else '?'}lang={language}")
         assert response.status == 200, url
         assert tab.locator("html").get_attribute("lang") == language
         assert tab.locator("h1").count() == 1, url
-        width = tab.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
-        screenshot(tab, f"department-{language}-{name}.png")
-        violations = serious_violations(tab)
-        assert not violations, f"{url}:\n{describe_violations(violations)}"
-        assert not tab.problems, f"{url}: errors in the browser console: {tab.problems}"
+        check_page(tab, url, f"department-{language}-{name}.png")
     # The invalid form: the errors are announced and the page still fits the phone.
     tab.goto(f"/department/policy?lang={language}")
     tab.fill("[name=respond_working_days]", "0")

@@ -9,33 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from webapp.demo.district import ACCOUNTS
-from webapp.extensions import db
 from webapp.models import Application, PrivilegeClaim, User
-from webapp.services import clock, queue
+from webapp.services import queue
 from webapp.services.privileges import TIER_ORDER
 
-from ..conftest import DEFAULT_NOW
-from .conftest import BACKENDS, PHONE, describe_violations, screenshot, serious_violations
+from .conftest import BACKENDS, check_page, in_app, log_in_as
 
 LANGUAGES = ["kk", "ru"]
-
-
-def _log_in(page, language="ru"):
-    phone, password = ACCOUNTS["department"]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
-
-
-def _in_app(site, work):
-    with site.app.app_context():
-        clock.set(DEFAULT_NOW)
-        try:
-            return work(db.session)
-        finally:
-            db.session.remove()
 
 
 def _operator(session) -> User:
@@ -69,10 +49,10 @@ def _public_position(page, number) -> int | None:
 
 @pytest.mark.parametrize("site", BACKENDS, indirect=True)
 def test_the_department_verifies_a_privilege_and_the_public_position_moves(site, page):
-    claim_id, number, position = _in_app(site, _claim_that_moves)
+    claim_id, number, position = in_app(site, _claim_that_moves)
     assert _public_position(page, number) == position
 
-    _log_in(page)
+    log_in_as(page, "department")
     page.goto("/department/claims?lang=ru")
     row = page.locator("table.rows tbody tr", has_text=number)
     assert row.count() == 1, "the pending claim is on the list"
@@ -82,7 +62,7 @@ def test_the_department_verifies_a_privilege_and_the_public_position_moves(site,
     with page.expect_navigation():
         page.locator("#verify button[type=submit]").click()
     assert page.locator(".notice").count() == 1
-    assert _in_app(site, lambda s: s.get(PrivilegeClaim, claim_id).status) == "verified"
+    assert in_app(site, lambda s: s.get(PrivilegeClaim, claim_id).status) == "verified"
 
     after = _public_position(page, number)
     assert after is not None and after < position, (position, after)
@@ -96,11 +76,11 @@ def test_a_correction_from_the_browser_shows_in_the_public_history(site, page):
         return session.scalars(select(Application).where(
             Application.district_id == operator.district_id, Application.status == "stop_listed")
             .order_by(Application.id)).first()
-    found = _in_app(site, lambda s: (lambda a: (a.id, a.number) if a else None)(stop_listed(s)))
+    found = in_app(site, lambda s: (lambda a: (a.id, a.number) if a else None)(stop_listed(s)))
     if found is None:
         pytest.fail("the demo district has no application on the stop-list")
     application_id, number = found
-    _log_in(page)
+    log_in_as(page, "department")
     page.goto(f"/department/events?application={number}&lang=ru")
     page.locator("table.rows tbody tr td a", has_text=number).first.click()  # a boosted link (htmx)
     page.wait_for_url(f"**/department/applications/{application_id}/correct")
@@ -129,16 +109,11 @@ def _department_pages(session):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_of_this_part_is_accessible(site, page, language):
-    urls = _in_app(site, _department_pages)
-    _log_in(page, language)
+    urls = in_app(site, _department_pages)
+    log_in_as(page, "department", language)
     for name, url in urls.items():
         response = page.goto(f"{url}{'&' if '?' in url else '?'}lang={language}")
         assert response.status == 200, url
         assert page.locator("html").get_attribute("lang") == language
         assert page.locator("h1").count() == 1, url
-        screenshot(page, f"department-{language}-{name}.png")
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
-        violations = serious_violations(page)
-        assert not violations, f"{url}:\n{describe_violations(violations)}"
-        assert not page.problems, f"{url}: errors in the browser console: {page.problems}"
+        check_page(page, url, f"department-{language}-{name}.png")

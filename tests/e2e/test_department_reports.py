@@ -4,9 +4,7 @@ name, drawn without JavaScript or inline styles. Screenshots land in tests/e2e/s
 (department-*.png)."""
 import pytest
 
-from webapp.demo.district import ACCOUNTS
-
-from .conftest import BACKENDS, PHONE, describe_violations, screenshot, serious_violations
+from .conftest import BACKENDS, check_page, log_in_as, screenshot, serious_violations
 
 LANGUAGES = ["kk", "ru"]
 PAGES = {
@@ -20,30 +18,16 @@ PAGES = {
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _log_in(page, language):
-    phone, password = ACCOUNTS["department"]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
-
-
 @pytest.mark.parametrize("site", BACKENDS, indirect=True)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_watch_list_and_report_page_is_accessible(site, page, language):
-    _log_in(page, language)
+    log_in_as(page, "department", language)
     for name, url in PAGES.items():
         response = page.goto(f"{url}?lang={language}")
         assert response.status == 200, url
         assert page.locator("html").get_attribute("lang") == language
         assert page.locator("h1").count() == 1, url
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
-        screenshot(page, f"department-{site.backend}-{language}-{name}.png")
-        violations = serious_violations(page)
-        assert not violations, f"{url}:\n{describe_violations(violations)}"
-        assert not page.problems, f"{url}: errors in the browser console: {page.problems}"
+        check_page(page, url, f"department-{site.backend}-{language}-{name}.png")
         if name.startswith("report-"):
             chart = page.locator("svg.chart[role=img]")
             assert chart.count() == 1 and (chart.locator("title").text_content() or "").strip(), url
@@ -59,7 +43,7 @@ def test_every_watch_list_and_report_page_is_accessible(site, page, language):
 def test_the_csv_link_downloads_a_file(site, page, language):
     """The link is not boosted by htmx (it would swap the CSV into the page); the file comes with
     its name and the byte order mark."""
-    _log_in(page, language)
+    log_in_as(page, "department", language)
     page.goto(f"/department/reports/queue?lang={language}")
     link = page.locator("a[href$='format=csv']").first
     assert link.get_attribute("hx-boost") == "false" and link.get_attribute("download") is not None

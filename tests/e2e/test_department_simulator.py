@@ -12,19 +12,10 @@ from webapp.extensions import db
 from webapp.models import PolicySimulation, User
 from webapp.services import clock
 
-from .conftest import BACKENDS, describe_violations, screenshot, serious_violations
+from .conftest import BACKENDS, describe_violations, log_in_as, screenshot, serious_violations
 
 LANGUAGES = ["kk", "ru"]
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _log_in(page, language):
-    phone, password = ACCOUNTS["department"]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
 
 
 def _running_simulation(site) -> str:
@@ -55,7 +46,7 @@ def _kept(site, simulation_id):
 
 @pytest.mark.parametrize("site", BACKENDS, indirect=True)
 def test_the_operator_replays_the_demo_year_under_strict_tiers(site, page):
-    _log_in(page, "ru")
+    log_in_as(page, "department", "ru")
     page.goto("/department/simulations")
     page.get_by_label(re.compile("Строгая очерёдность|Strict tiers")).check()
     page.get_by_role("button", name=re.compile("Запустить|Start")).click()  # a boosted form (htmx)
@@ -77,7 +68,7 @@ def test_the_operator_replays_the_demo_year_under_strict_tiers(site, page):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_simulator_pages_pass_axe_in_both_languages(site, page, language):
-    _log_in(page, language)
+    log_in_as(page, "department", language)
     page.goto("/department/simulations")
     if page.locator("table.rows a[href*='/department/simulations/']").count() == 0:
         page.locator("form.panel button[type=submit]").click()

@@ -11,34 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from webapp.demo.district import ACCOUNTS
-from webapp.extensions import db
 from webapp.models import Application, Bulletin, Group, Kindergarten, Referral, Seat, User
 from webapp.services import clock, invitations, kindergarten_office, queue, tasks
 from webapp.services.actors import Actor
 from webapp.services.queue import Segment
 
-from ..conftest import DEFAULT_NOW
-from .conftest import BACKENDS, PHONE, describe_violations, screenshot, serious_violations
+from .conftest import BACKENDS, check_page, in_app, log_in_as
 
 LANGUAGES = ["kk", "ru"]
-
-
-def _log_in(page, language="ru"):
-    phone, password = ACCOUNTS["staff"]
-    page.goto(f"/account/log-in?lang={language}")
-    page.fill("[name=phone]", phone)
-    page.fill("[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
-
-
-def _in_app(site, work):
-    with site.app.app_context():
-        clock.set(DEFAULT_NOW)
-        try:
-            return work(db.session)
-        finally:
-            db.session.remove()
 
 
 def _clerk_group(session):
@@ -74,12 +54,12 @@ def _public_free_places(site, kindergarten_id, group_id):
 
 @pytest.mark.parametrize("site", BACKENDS, indirect=True)
 def test_a_whole_intake_from_the_browser(site, page):
-    kindergarten_id, group_id, segment = _in_app(site, _clerk_group)
-    expected = _in_app(site, lambda s: _first_in_line(s, segment, kindergarten_id))
+    kindergarten_id, group_id, segment = in_app(site, _clerk_group)
+    expected = in_app(site, lambda s: _first_in_line(s, segment, kindergarten_id))
     free_before = _public_free_places(site, kindergarten_id, group_id)
-    enrolled_before = _in_app(site, lambda s: s.get(Group, group_id).enrolled)
+    enrolled_before = in_app(site, lambda s: s.get(Group, group_id).enrolled)
 
-    _log_in(page)
+    log_in_as(page, "staff")
     page.goto(f"/staff/groups/{group_id}/bulletins/new")
     truly_free = int(re.search(r"\d+", page.locator(".notice").inner_text()).group(0))
     assert truly_free >= 1
@@ -95,7 +75,7 @@ def test_a_whole_intake_from_the_browser(site, page):
         invitations.respond(session, application.id, Actor.of(application.child.parent), clock.now())
         tasks.commit(session)
         return application.id
-    application_id = _in_app(site, respond)
+    application_id = in_app(site, respond)
 
     page.goto("/staff")
     page.locator("#responses + table a", has_text=expected).first.click()  # a boosted link (htmx)
@@ -105,7 +85,7 @@ def test_a_whole_intake_from_the_browser(site, page):
         page.locator(f"form[action$='/applications/{application_id}/activate'] button").click()
     assert page.locator(".notice").count() == 1
 
-    token = _in_app(site, lambda s: s.scalar(select(Referral.token).join(Seat, Seat.id == Referral.seat_id)
+    token = in_app(site, lambda s: s.scalar(select(Referral.token).join(Seat, Seat.id == Referral.seat_id)
                                               .where(Referral.application_id == application_id,
                                                      Referral.status == "issued")))
     verify = page.context.new_page()
@@ -116,8 +96,8 @@ def test_a_whole_intake_from_the_browser(site, page):
     page.goto(f"/staff/applications/{application_id}")
     with page.expect_navigation():
         page.locator(f"form[action$='/applications/{application_id}/enrol'] button").click()
-    assert _in_app(site, lambda s: s.get(Application, application_id).status) == "enrolled"
-    assert _in_app(site, lambda s: s.get(Group, group_id).enrolled) == enrolled_before + 1
+    assert in_app(site, lambda s: s.get(Application, application_id).status) == "enrolled"
+    assert in_app(site, lambda s: s.get(Group, group_id).enrolled) == enrolled_before + 1
     assert _public_free_places(site, kindergarten_id, group_id) == free_before - 1
 
 
@@ -157,18 +137,13 @@ def _make_a_response(session):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_office_page_is_accessible(site, page, language):
-    _in_app(site, _make_a_response)
-    urls = _in_app(site, _office_pages)
+    in_app(site, _make_a_response)
+    urls = in_app(site, _office_pages)
     assert {"dashboard", "response", "referral", "bulletin"} <= set(urls), urls
-    _log_in(page, language)
+    log_in_as(page, "staff", language)
     for name, url in urls.items():
         response = page.goto(f"{url}{'&' if '?' in url else '?'}lang={language}")
         assert response.status == 200, url
         assert page.locator("html").get_attribute("lang") == language
         assert page.locator("h1").count() == 1, url
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{url}: {width} px wide, the phone scrolls sideways"
-        screenshot(page, f"staff-{language}-{name}.png")
-        violations = serious_violations(page)
-        assert not violations, f"{url}:\n{describe_violations(violations)}"
-        assert not page.problems, f"{url}: errors in the browser console: {page.problems}"
+        check_page(page, url, f"staff-{language}-{name}.png")

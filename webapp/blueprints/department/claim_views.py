@@ -90,4 +90,5 @@ def _today():
 def refused(error: DomainError, back: str):
     """Nothing changed: say why, and lead back to the page as it is now."""
     status = 409 if error.http_status in (404, 409) else error.http_status
-    return render_template("department/step_refused.html", message=str(error), back=back), status
+    return render_template("errors/refused.html", layout="department/_layout.html", message=str(error),
+                           back=back), status

@@ -29,15 +29,11 @@ def list_kindergartens():
 def create_kindergarten():
     form = _kindergarten_form()
     if form.validate_on_submit():
-        try:
-            created = places.create_kindergarten(db.session, actor(), form.values(), clock.now())
-        except InvalidInput as error:
-            db.session.rollback()
-            form.name_kk.errors.append(str(error))
-        else:
-            tasks.commit(db.session)
-            flash(_("The kindergarten is created. Add its groups."))
-            return redirect(url_for("department.show_kindergarten", kindergarten_id=created.id), 303)
+        saved = _save(lambda: places.create_kindergarten(db.session, actor(), form.values(), clock.now()),
+                      form.name_kk, _("The kindergarten is created. Add its groups."),
+                      lambda created: url_for("department.show_kindergarten", kindergarten_id=created.id))
+        if saved is not None:
+            return saved
     return _kindergarten_form_page(form, None)
 
 
@@ -52,16 +48,13 @@ def edit_kindergarten(kindergarten_id: int):
     found = places.kindergarten(db.session, actor(), kindergarten_id)
     form = _kindergarten_form(data=kindergarten_data(found))
     if form.validate_on_submit():
-        try:
-            places.update_kindergarten(db.session, actor(), found.id, form.values(), clock.now())
-        except InvalidInput as error:
-            db.session.rollback()
-            form.name_kk.errors.append(str(error))
-            found = places.kindergarten(db.session, actor(), kindergarten_id)
-        else:
-            tasks.commit(db.session)
-            flash(_("The kindergarten is saved."))
-            return redirect(url_for("department.show_kindergarten", kindergarten_id=found.id), 303)
+        saved = _save(lambda: places.update_kindergarten(db.session, actor(), found.id, form.values(),
+                                                         clock.now()),
+                      form.name_kk, _("The kindergarten is saved."),
+                      lambda _updated: url_for("department.show_kindergarten", kindergarten_id=found.id))
+        if saved is not None:
+            return saved
+        found = places.kindergarten(db.session, actor(), kindergarten_id)
     return _kindergarten_form_page(form, found)
 
 
@@ -97,17 +90,13 @@ def create_group(kindergarten_id: int):
     found = places.kindergarten(db.session, actor(), kindergarten_id)
     form = GroupForm()
     if form.validate_on_submit():
-        try:
-            groups.create(db.session, found.id, form.name.data, form.birth_year.data, form.language.data,
-                          form.capacity.data, actor(), clock.now())
-        except InvalidInput as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-            found = places.kindergarten(db.session, actor(), kindergarten_id)
-        else:
-            tasks.commit(db.session)
-            flash(_("The group is created."))
-            return redirect(url_for("department.show_kindergarten", kindergarten_id=found.id), 303)
+        saved = _save(lambda: groups.create(db.session, found.id, form.name.data, form.birth_year.data,
+                                            form.language.data, form.capacity.data, actor(), clock.now()),
+                      form.name, _("The group is created."),
+                      lambda _created: url_for("department.show_kindergarten", kindergarten_id=found.id))
+        if saved is not None:
+            return saved
+        found = places.kindergarten(db.session, actor(), kindergarten_id)
     return _group_form_page(form, found, None)
 
 
@@ -116,17 +105,14 @@ def edit_group(group_id: int):
     found = places.group(db.session, actor(), group_id)
     form = GroupForm(obj=found)
     if form.validate_on_submit():
-        try:
-            groups.update(db.session, found.id, form.name.data, form.birth_year.data, form.language.data,
-                          form.capacity.data, actor(), clock.now())
-        except InvalidInput as error:
-            db.session.rollback()
-            form.capacity.errors.append(str(error))
-            found = places.group(db.session, actor(), group_id)
-        else:
-            tasks.commit(db.session)
-            flash(_("The group is saved."))
-            return redirect(url_for("department.show_kindergarten", kindergarten_id=found.kindergarten_id), 303)
+        saved = _save(lambda: groups.update(db.session, found.id, form.name.data, form.birth_year.data,
+                                            form.language.data, form.capacity.data, actor(), clock.now()),
+                      form.capacity, _("The group is saved."),
+                      lambda _updated: url_for("department.show_kindergarten",
+                                               kindergarten_id=found.kindergarten_id))
+        if saved is not None:
+            return saved
+        found = places.group(db.session, actor(), group_id)
     return _group_form_page(form, found.kindergarten, found)
 
 
@@ -158,15 +144,11 @@ def list_localities():
 def create_locality():
     form = LocalityForm()
     if form.validate_on_submit():
-        try:
-            places.create_locality(db.session, actor(), form.data, clock.now())
-        except InvalidInput as error:
-            db.session.rollback()
-            form.name_kk.errors.append(str(error))
-        else:
-            tasks.commit(db.session)
-            flash(_("The locality is created."))
-            return redirect(url_for("department.list_localities"), 303)
+        saved = _save(lambda: places.create_locality(db.session, actor(), form.data, clock.now()),
+                      form.name_kk, _("The locality is created."),
+                      lambda _created: url_for("department.list_localities"))
+        if saved is not None:
+            return saved
     return _locality_form_page(form, None)
 
 
@@ -175,16 +157,12 @@ def edit_locality(locality_id: int):
     found = places.locality(db.session, actor(), locality_id)
     form = LocalityForm(obj=found)
     if form.validate_on_submit():
-        try:
-            places.update_locality(db.session, actor(), found.id, form.data, clock.now())
-        except InvalidInput as error:
-            db.session.rollback()
-            form.name_kk.errors.append(str(error))
-            found = places.locality(db.session, actor(), locality_id)
-        else:
-            tasks.commit(db.session)
-            flash(_("The locality is saved."))
-            return redirect(url_for("department.list_localities"), 303)
+        saved = _save(lambda: places.update_locality(db.session, actor(), found.id, form.data, clock.now()),
+                      form.name_kk, _("The locality is saved."),
+                      lambda _updated: url_for("department.list_localities"))
+        if saved is not None:
+            return saved
+        found = places.locality(db.session, actor(), locality_id)
     return _locality_form_page(form, found)
 
 
@@ -207,6 +185,21 @@ def _locality_form_page(form, found):
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+def _save(act, field, done: str, back):
+    """Create or save from a valid form: ``act()`` calls the service. Its refusal (InvalidInput)
+    changes nothing and lands on ``field``, and the caller re-renders the form (None); otherwise one
+    commit, the ``done`` message and a 303 to ``back(what act returned)``."""
+    try:
+        result = act()
+    except InvalidInput as error:
+        db.session.rollback()
+        field.errors.append(str(error))
+        return None
+    tasks.commit(db.session)
+    flash(done)
+    return redirect(back(result), 303)
+
+
 def _switch(service, object_id: int, active: bool, done: str, back: str):
     """Deactivate or reactivate: a button with only the CSRF token. A refusal changes nothing and
     says why (409); a second click finds it already done and changes nothing either."""
@@ -226,4 +219,5 @@ def _switch(service, object_id: int, active: bool, done: str, back: str):
 
 
 def refused(message: str, back: str, status: int):
-    return render_template("department/refused.html", message=message, back=back), status
+    return render_template("errors/refused.html", layout="department/_layout.html", message=message,
+                           back=back), status

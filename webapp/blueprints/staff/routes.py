@@ -226,7 +226,8 @@ def _refused(error: DomainError, back: str):
     status = 409 if error.http_status in (404, 409) else error.http_status
     message = str(error) if error.http_status != 404 else _(
         "This response or referral is no longer open. Its current state is on its page.")
-    return render_template("staff/refused.html", message=message, back=back), status
+    return render_template("errors/refused.html", layout="staff/_layout.html", message=message,
+                           back=back), status
 
 
 def _qr(token: str) -> str:
