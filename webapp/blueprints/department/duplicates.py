@@ -15,7 +15,6 @@ from ...services import clock, disputes, tasks
 from ...services.errors import DomainError, InvalidInput
 from . import bp
 from .access import actor
-from .places import refused
 
 
 class DecisionForm(FlaskForm):
@@ -50,7 +49,7 @@ def decide(office: dict, dispute_id: int):
     except DomainError as error:
         if error.http_status == 404:
             raise
-        return refused(str(error), back, 409)
+        return _refused(office, str(error), back)
     if form.validate_on_submit():
         try:
             decided = disputes.resolve(db.session, actor(), dispute_id, form.resolution.data, form.reason.data,
@@ -62,7 +61,7 @@ def decide(office: dict, dispute_id: int):
             db.session.rollback()
             if error.http_status == 404:
                 raise
-            return refused(str(error), back, 409)
+            return _refused(office, str(error), back)
         else:
             tasks.commit(db.session)
             flash(_("The child has been moved to the account that asked. Both accounts have been told.")
@@ -70,6 +69,10 @@ def decide(office: dict, dispute_id: int):
                   _("The child stays with the current account. Both accounts have been told."))
             return redirect(back, 303)
     return dispute_page(office, {dispute_id: form}, 422)
+
+
+def _refused(office: dict, message: str, back: str):
+    return render_template("errors/refused.html", layout=office["layout"], message=message, back=back), 409
 
 
 def dispute_page(office: dict, forms: dict, status: int):
