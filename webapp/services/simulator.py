@@ -22,71 +22,20 @@ A child is *placed* when enrolled; the wait is from submission to the invitation
 """
 import heapq
 from bisect import bisect_left, insort
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from statistics import median
 
 from .distribution import _choose
 from .queue import _merged
 from .simulator_history import History
+from .simulator_outcome import TIERS, Outcome, _placement, actual, compare  # noqa: F401 - the simulator's face
 
-TIERS = ("extraordinary", "priority", "ordinary")
 WAITING = frozenset({"queued", "invited", "stop_listed"})
 CLOSED = frozenset({"enrolled", "withdrawn", "aged_out"})
-DAY = 86400.0
 
 # Steps of an invitation's course and what each does to the seat.
 RELEASING = frozenset({"invitation.declined", "invitation.expired", "response.rejected", "referral.declined",
                        "referral.expired", "referral.no_show"})
 COURSE = RELEASING | {"invitation.responded", "response.activated", "application.enrolled", "stop_list.ended"}
-
-
-@dataclass(frozen=True)
-class Placement:
-    number: str
-    bulletin_id: int
-    tier: str
-    invited_at: datetime
-    placed_at: datetime
-    wait_days: float
-
-
-@dataclass
-class Outcome:
-    placements: dict = field(default_factory=dict)  # number -> Placement, placed within the window
-    invitations: int = 0
-
-    def by_tier(self) -> dict:
-        found = {tier: [] for tier in TIERS}
-        for placement in self.placements.values():
-            found[placement.tier].append(placement.wait_days)
-        return {tier: {"placed": len(waits), "median_wait_days": median(waits) if waits else None}
-                for tier, waits in found.items()}
-
-
-# --- what really happened -------------------------------------------------------------------------
-
-def actual(history: History) -> Outcome:
-    """Placements as the audit chain records them: enrolled within the window, waited from
-    submission to the invitation that led to the enrolment."""
-    outcome = Outcome()
-    for arrival in history.applications.values():
-        invited_at = bulletin_id = None
-        for event in arrival.events:
-            if event.action == "invitation.created":
-                invited_at, bulletin_id = event.at, event.data.get("bulletin_id")
-                outcome.invitations += history.start <= event.at
-            elif event.action == "invitation.responded":
-                bulletin_id = event.data.get("bulletin_id", bulletin_id)
-            elif event.action == "application.enrolled" and history.start <= event.at <= history.end \
-                    and invited_at is not None:
-                outcome.placements[arrival.number] = _placement(arrival, bulletin_id, invited_at, event.at)
-    return outcome
-
-
-def _placement(arrival, bulletin_id, invited_at, placed_at) -> Placement:
-    return Placement(arrival.number, bulletin_id, arrival.tier_at(invited_at), invited_at, placed_at,
-                     (invited_at - arrival.submitted_at).total_seconds() / DAY)
 
 
 def real_courses(arrival) -> list[tuple]:
@@ -403,14 +352,3 @@ def _publication(row):
 def replay(history: History, k: int, progress=None) -> Outcome:
     """The history under ratio ``k`` (0: strict tiers, every priority before every ordinary)."""
     return Replay(history, k, progress).run()
-
-
-def compare(actual_outcome: Outcome, simulated: Outcome) -> list[dict]:
-    """Per tier, side by side: placed and median wait (days, one decimal)."""
-    real, replayed = actual_outcome.by_tier(), simulated.by_tier()
-    return [{"tier": tier, "actual": _rounded(real[tier]), "simulated": _rounded(replayed[tier])} for tier in TIERS]
-
-
-def _rounded(figures: dict) -> dict:
-    wait = figures["median_wait_days"]
-    return {"placed": figures["placed"], "median_wait_days": None if wait is None else round(wait, 1)}
