@@ -5,24 +5,9 @@ import pytest
 from webapp.extensions import db
 
 from ..auth.conftest import Browser, csrf_token, log_in  # noqa: F401 - re-exported for the tests
-from ..services.helpers import World
+from ..staff.conftest import client, world  # noqa: F401 - the same browser and district as the office's
 
 PASSWORD = "correct-horse-1"
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = Browser
-    browser = app.test_client()
-    browser.set_cookie("lang", "en")
-    return browser
-
-
-@pytest.fixture
-def world(factory):
-    world = World(factory)
-    world.commit()
-    return world
 
 
 @pytest.fixture
